@@ -1,0 +1,57 @@
+"""One exception hierarchy for the whole project.
+
+Every message says what to fix: the file, the source id, the key or the URL.
+Normal outcomes (a 304 "not modified", an empty page of old news) are never exceptions.
+"""
+
+from __future__ import annotations
+
+
+class FeedbotError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class ConfigError(FeedbotError):
+    """A configuration file or environment variable is invalid.
+
+    ``where`` names the file (and source id / key) so an admin can fix it.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FetchError(FeedbotError):
+    """A page could not be fetched (after retries)."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(f"fetch {url}: {message}")
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids fetching this URL for our User-Agent."""
+
+
+class ScrapeError(FeedbotError):
+    """A page did not have the shape the source's selectors expect (a layout change)."""
+
+    def __init__(self, message: str, *, url: str | None = None, source: str | None = None) -> None:
+        self.url = url
+        self.source = source
+        prefix = " ".join(p for p in (f"source {source}" if source else "", url or "") if p)
+        super().__init__(f"scrape {prefix}: {message}" if prefix else f"scrape: {message}")
+
+
+class StoreError(FeedbotError):
+    """The database could not be opened, migrated or written."""
+
+
+class PublishError(FeedbotError):
+    """Feeds could not be written to the public folder."""
+
+
+class DeliveryError(FeedbotError):
+    """A Telegram delivery problem that an operator must act on (bad token, bad API URL)."""
