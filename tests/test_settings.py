@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from bot.settings import OPTIONS, load_settings, telegram_token
+from feeds.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_settings_file_is_valid_and_all_defaults():
+    s = load_settings(REPO / "config" / "settings.toml", env={})
+    for opt in OPTIONS:
+        assert s.get(opt.dotted) == opt.default, opt.dotted
+
+
+def test_empty_and_missing_files_are_valid(tmp_path):
+    empty = tmp_path / "s.toml"
+    empty.write_text("")
+    assert load_settings(empty, env={}).feeds.max_entries == 100
+    assert load_settings(tmp_path / "missing.toml", env={}).http.port == 8080
+
+
+def test_environment_overrides_file(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('public_base_url = "https://feeds.example.org"\n[fetch]\ndelay_seconds = 3\n[http]\nport = 9001\n')
+    s = load_settings(f, env={"FEEDBOT_HTTP_PORT": "9100", "FEEDBOT_FETCH_DELAY_SECONDS": "0.5"})
+    assert s.http.port == 9100
+    assert s.fetch.delay_seconds == 0.5
+    assert s.public_base_url == "https://feeds.example.org"
+    assert s.origin["http.port"] == "FEEDBOT_HTTP_PORT"
+    assert s.fetch_settings.delay_seconds == 0.5
+
+
+def test_admin_ids_and_channels_from_env():
+    s = load_settings(None, env={"FEEDBOT_TELEGRAM_ADMINS": "111, 222", "FEEDBOT_TELEGRAM_CHANNELS": "@news,-1001"})
+    assert s.telegram.admins == (111, 222)
+    assert s.telegram.channels == ("@news", -1001)
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[http]\nport = 70000\n", "http.port"),
+        ("[http]\nprot = 1\n", "http.prot"),
+        ("colour = 1\n", "colour"),
+        ('[fetch]\ndelay_seconds = "slow"\n', "fetch.delay_seconds"),
+        ("[feeds]\nmax_entries = true\n", "feeds.max_entries"),
+        ('public_base_url = "ftp://x"\n', "public_base_url"),
+    ],
+)
+def test_invalid_file_names_the_key(tmp_path, text, key):
+    f = tmp_path / "settings.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(f, env={})
+    assert f"'{key}'" in str(info.value) and "settings.toml" in str(info.value)
+
+
+def test_invalid_env_names_the_variable():
+    with pytest.raises(ConfigError, match="FEEDBOT_HTTP_PORT"):
+        load_settings(None, env={"FEEDBOT_HTTP_PORT": "eighty"})
+
+
+def test_toml_syntax_error_names_file(tmp_path):
+    f = tmp_path / "settings.toml"
+    f.write_text("[http\n")
+    with pytest.raises(ConfigError, match="settings.toml: not valid TOML"):
+        load_settings(f, env={})
+
+
+def test_secrets_are_masked_in_dump():
+    s = load_settings(None, env={"FEEDBOT_TELEGRAM_WEBHOOK_SECRET": "s3cr3t-value"})
+    assert "s3cr3t-value" not in repr(s.redacted())
+    assert s.redacted()["telegram"]["webhook_secret"] == "********"
+
+
+def test_token_from_env_or_file(tmp_path):
+    assert telegram_token({}) is None
+    assert telegram_token({"TELEGRAM_BOT_TOKEN": " 123:abc "}) == "123:abc"
+    f = tmp_path / "token"
+    f.write_text("456:def\n")
+    assert telegram_token({"TELEGRAM_BOT_TOKEN_FILE": str(f)}) == "456:def"
+    with pytest.raises(ConfigError) as info:
+        telegram_token({"TELEGRAM_BOT_TOKEN_FILE": str(tmp_path / "nope")})
+    assert "TELEGRAM_BOT_TOKEN_FILE" in str(info.value)
