@@ -1,0 +1,72 @@
+"""``feedbot check-source``: a dry run that shows what every selector of a source matches.
+
+It fetches the listing and the first article with the real fetcher, prints each selector's
+matches (and which fallback was used), then the article exactly as it would be stored.
+Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.jsonout import jsonable
+from feeds import scrape, text
+from feeds.errors import FetchError, ScrapeError
+from feeds.fetch import Fetcher
+from feeds.models import Source
+from feeds.pipeline import with_extraction
+
+
+def check_source(source: Source, fetcher: Fetcher, *, out: TextIO) -> bool:
+    """Print the dry run; True when the listing and the first article both scrape cleanly."""
+    out.write(f"source {source.id}: {source.url}\n")
+    try:
+        page = fetcher.fetch(source.url, allowed_hosts=source.allowed_hosts)
+    except FetchError as exc:
+        out.write(f"  listing: FAILED: {exc}\n")
+        return False
+    html = text.decode_html(page.content, page.content_type)
+    out.write(f"\nlisting {page.final_url} (HTTP {page.status}, {len(page.content)} bytes)\n")
+    _print_matches(out, scrape.explain_listing(html, page.final_url, source.listing))
+    listing = scrape.parse_listing(html, page.final_url, source.listing)
+    out.write(f"  -> {len(listing.items)} articles, next page: {listing.next_page or '-'}\n")
+    for item in listing.items[:10]:
+        out.write(f"     {item.date_text or '':<22} {item.title or ''}\n{'':>29}{item.url}\n")
+    if not listing.items:
+        out.write(f"  BROKEN: listing selector '{source.listing.item}' matched nothing\n")
+        return False
+    return _check_article(source, fetcher, listing.items[0].url, out)
+
+
+def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> bool:
+    try:
+        page = fetcher.fetch(url, allowed_hosts=source.allowed_hosts)
+    except FetchError as exc:
+        out.write(f"\nfirst article: FAILED: {exc}\n")
+        return False
+    html = text.decode_html(page.content, page.content_type)
+    out.write(f"\nfirst article {page.final_url} (HTTP {page.status})\n")
+    _print_matches(out, scrape.explain_article(html, page.final_url, source))
+    try:
+        article = scrape.parse_article(html, page.final_url, source, now=dt.datetime.now(source.tz))
+    except ScrapeError as exc:
+        out.write(f"  BROKEN: {exc}\n")
+        return False
+    article = with_extraction(article)
+    shown = jsonable(article)  # the same shape as `feedbot articles --json`
+    body = shown.pop("body_text")
+    shown.pop("body_html")
+    out.write("\nwould store:\n" + json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
+    out.write(f"body text ({len(body)} characters):\n  " + body[:600].replace("\n", "\n  ") + "\n")
+    return True
+
+
+def _print_matches(out: TextIO, matches: Sequence[scrape.SelectorMatch]) -> None:
+    for m in matches:
+        via = f" (fallback: {m.fallback})" if m.fallback else ""
+        out.write(f"  {m.key:<10} {m.selector or '-':<40} {m.count:>3} match(es){via}\n")
+        for sample in m.samples[:3]:
+            out.write(f"  {'':<10} | {sample[:100]}\n")

@@ -1,0 +1,279 @@
+"""The orchestrator: one source run, readable top to bottom.
+
+    load health -> fetch listing (conditional) -> scrape links -> fetch unseen articles
+    -> scrape + extract -> store -> record health
+
+The CLI and the scheduler both call :func:`refresh_source`. A source that fails returns a
+:class:`RefreshResult` with ``error`` or ``broken_reason`` set; it never raises for a site
+problem, so one failing source never stops the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from feeds import dates, extract, scrape, text
+from feeds.errors import FetchError, ScrapeError
+from feeds.fetch import Fetcher
+from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, Validators
+from feeds.store import Store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (source id, articles done, articles to fetch)
+
+RECHECK_FIRST_PAGE = True  # re-check known articles of a changed first page for edits
+
+
+@dataclass
+class _Run:
+    """Mutable tallies of one run; frozen into a RefreshResult at the end."""
+
+    source: Source
+    pages: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    article_fetches: int = 0
+    scrape_errors: list[str] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    first_page: tuple[str, Validators] | None = None  # remembered once the run succeeded
+    first_page_urls: set[str] = field(default_factory=set)  # known ones are re-checked for edits
+
+
+def refresh_source(
+    source: Source,
+    *,
+    store: Store,
+    fetcher: Fetcher,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> RefreshResult:
+    """Scrape one source once and store what is new or changed."""
+    now = now or dt.datetime.now(source.tz)
+    seed = store.source_health(source.id).last_success is None
+    run = _Run(source)
+    requests_before = fetcher.requests_made
+    try:
+        items = _read_listings(run, store, fetcher)
+        if items is None:  # first page not modified: nothing to do
+            return _finish(run, store, fetcher, requests_before, now, seed=seed)
+        if not items:
+            reason = f"listing selector '{source.listing.item}' matched nothing on {source.url}"
+            return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=reason)
+        _read_articles(run, _to_fetch(items, run.first_page_urls, store), store, fetcher, now, progress)
+    except FetchError as exc:
+        return _finish(run, store, fetcher, requests_before, now, seed=seed, error=str(exc))
+    broken = None
+    if run.scrape_errors and not run.articles and run.failed == len(run.scrape_errors):
+        broken = f"no article could be scraped ({run.scrape_errors[0]})"
+    return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=broken)
+
+
+def refresh_sources(
+    sources: Iterable[Source],
+    *,
+    store: Store,
+    fetcher: Fetcher,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+    include_paused: bool = False,
+) -> list[RefreshResult]:
+    """Refresh every enabled source in turn; a source that blows up is reported, not raised."""
+    results = []
+    for source in sources:
+        if not source.enabled:
+            continue
+        if not include_paused and store.source_health(source.id).paused:
+            log.info("source paused, skipped source=%s", source.id)
+            continue
+        try:
+            results.append(refresh_source(source, store=store, fetcher=fetcher, now=now, progress=progress))
+        except Exception as exc:  # a bug must not stop the other sources
+            log.exception("source run crashed source=%s", source.id)
+            result = RefreshResult(source.id, error=f"internal error: {exc!r}")
+            store.record_run(source.id, result, now=now or dt.datetime.now(source.tz))
+            results.append(result)
+    return results
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def _read_listings(run: _Run, store: Store, fetcher: Fetcher) -> list[ListingItem] | None:
+    """Follow listing pages; None when the first page was not modified."""
+    source = run.source
+    url: str | None = source.url
+    items: list[ListingItem] = []
+    seen: set[str] = set()
+    for page_no in range(source.max_pages):
+        if url is None or url in seen:
+            break
+        seen.add(url)
+        page = _fetch_listing_page(run, store, fetcher, url, page_no)
+        if page is None:
+            break
+        if page.not_modified:
+            run.not_modified += 1
+            return None if page_no == 0 else items
+        listing = _parse_listing(page, source)
+        if page_no == 0:
+            run.first_page = (url, Validators(page.etag, page.last_modified))
+            run.first_page_urls = {i.url for i in listing.items}
+        have = {x.url for x in items}
+        fresh = [i for i in listing.items if i.url not in have]
+        items.extend(fresh)
+        if fresh and not (store.known_urls(i.url for i in fresh) >= {i.url for i in fresh}):
+            url = listing.next_page
+        else:
+            break  # this page holds only known articles: older pages will too
+    return items
+
+
+def _fetch_listing_page(run: _Run, store: Store, fetcher: Fetcher, url: str, page_no: int) -> Page | None:
+    """The first page is fetched conditionally and its failure fails the run; a later page's
+    failure only ends pagination (what was found so far is still processed)."""
+    source = run.source
+    validators = store.get_validators(url) if page_no == 0 else None
+    try:
+        page = fetcher.fetch(url, validators=validators, allowed_hosts=source.allowed_hosts)
+    except FetchError as exc:
+        if page_no == 0:
+            raise
+        log.warning("listing page failed, pagination stopped source=%s url=%s error=%s", source.id, url, exc)
+        return None
+    run.pages += 1
+    return page
+
+
+def _parse_listing(page: Page, source: Source) -> Listing:
+    html = text.decode_html(page.content, page.content_type)
+    return scrape.parse_listing(html, page.final_url, source.listing)
+
+
+def _to_fetch(items: Sequence[ListingItem], first_page: set[str], store: Store) -> list[tuple[ListingItem, bool]]:
+    """(item, known) pairs to fetch, oldest first: unseen articles, plus the known articles of a
+    changed first page, re-checked (conditionally) so that edits are noticed."""
+    known = store.known_urls(i.url for i in items)
+    picked = [(i, i.url in known) for i in items if i.url not in known or (RECHECK_FIRST_PAGE and i.url in first_page)]
+    return list(reversed(picked))
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def _read_articles(
+    run: _Run,
+    todo: Sequence[tuple[ListingItem, bool]],
+    store: Store,
+    fetcher: Fetcher,
+    now: dt.datetime,
+    progress: Progress | None,
+) -> None:
+    source = run.source
+    rechecks = {item.url for item, known in todo if known}
+    for done, (item, known) in enumerate(todo, start=1):
+        if progress:
+            progress(source.id, done, len(todo))
+        validators = store.get_validators(item.url) if known else None
+        try:
+            page = fetcher.fetch(item.url, validators=validators, allowed_hosts=source.allowed_hosts)
+        except FetchError as exc:
+            run.failed += 1
+            log.warning("article fetch failed source=%s url=%s error=%s", source.id, item.url, exc)
+            continue
+        run.article_fetches += 1
+        if page.not_modified:
+            continue
+        article = _scrape_article(run, page, item, now)
+        if article is not None:
+            run.articles.append(article)
+            if item.url in rechecks or page.etag or page.last_modified:
+                store.set_validators(item.url, Validators(page.etag, page.last_modified))
+
+
+def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) -> Article | None:
+    source = run.source
+    html = text.decode_html(page.content, page.content_type)
+    try:
+        article = scrape.parse_article(html, page.final_url, source, now=now)
+    except ScrapeError as exc:
+        run.failed += 1
+        run.scrape_errors.append(str(exc))
+        log.warning("article scrape failed source=%s url=%s error=%s", source.id, item.url, exc)
+        return None
+    if article.date_is_guess and item.date_text:
+        listed = dates.parse_datetime(item.date_text, source.tz)
+        if listed is not None:
+            article = dataclasses.replace(article, published=listed, date_is_guess=False)
+    return with_extraction(article)
+
+
+def with_extraction(article: Article) -> Article:
+    """The article with its events, recommendations and summary filled in."""
+    try:
+        facts = extract.extract(
+            article.body_text, language=article.language, published=article.published, title=article.title
+        )
+    except Exception:  # the extractor is pure and total; a bug there must not lose the article
+        log.exception("extraction failed article=%s", article.url)
+        return article
+    return dataclasses.replace(article, extraction=facts)
+
+
+def reextract_all(store: Store, *, batch: int = 200) -> int:
+    """Re-run extraction over every stored article (after the extractor improved)."""
+    count = 0
+    for stored in store.articles(limit=None):
+        facts = with_extraction(stored.article).extraction
+        if facts != stored.article.extraction:
+            store.replace_extraction(stored.id, facts)
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- finish
+
+
+def _finish(
+    run: _Run,
+    store: Store,
+    fetcher: Fetcher,
+    requests_before: int,
+    now: dt.datetime,
+    *,
+    seed: bool,
+    broken: str | None = None,
+    error: str | None = None,
+) -> RefreshResult:
+    source = run.source
+    upsert = store.upsert_articles(source.id, run.articles, now=now, seed=seed) if run.articles else None
+    ok = broken is None and error is None
+    if ok and run.failed == 0 and run.first_page is not None:
+        # Remembered only once every article of the page is stored: a 304 next time must not
+        # hide an article that failed this time.
+        store.set_validators(*run.first_page)
+    result = RefreshResult(
+        source_id=source.id,
+        pages_fetched=run.pages,
+        not_modified=run.not_modified,
+        new=upsert.new if upsert else (),
+        changed=upsert.changed if upsert else (),
+        failed=run.failed,
+        requests=fetcher.requests_made - requests_before,
+        article_fetches=run.article_fetches,
+        seeded=seed and ok,
+        broken_reason=broken,
+        error=error,
+    )
+    store.record_run(source.id, result, now=now)
+    log.info(
+        "source run source=%s pages=%d not_modified=%d new=%d changed=%d failed=%d broken=%d requests=%d%s",
+        source.id, result.pages_fetched, result.not_modified, len(result.new), len(result.changed),
+        result.failed, int(broken is not None), result.requests,
+        f" error={error or broken}" if not ok else "",
+    )
+    return result

@@ -1,0 +1,170 @@
+"""The pipeline end to end over real HTTP (127.0.0.1) and a real SQLite file."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from feeds.fetch import Fetcher
+from feeds.models import FetchSettings, ListingSelectors
+from feeds.pipeline import refresh_source, refresh_sources
+from feeds.sources import load_sources
+from feeds.store import Store, database_url
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "bot" / "demo_site"
+NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+ARTICLE_HTML = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+<title>{title}</title></head><body><article class="post type-post">
+<h1 class="entry-title">{title}</h1><time class="entry-date" datetime="2026-11-20T08:00:00+07:00">20/11/2026</time>
+<div class="entry-content"><p>{body}</p></div></article></body></html>"""
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(database_url(tmp_path))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def fetcher():
+    with Fetcher(FetchSettings(delay_seconds=0, timeout_seconds=2, retries=1, backoff_seconds=0.01)) as f:
+        yield f
+
+
+@pytest.fixture
+def demo_site(site):
+    site.add_dir(DEMO)
+    return site
+
+
+def shipped(site, source_id="vncpc-vi", path="/tin-tuc/"):
+    source = {s.id: s for s in load_sources(REPO / "config" / "sources.toml")}[source_id]
+    return dataclasses.replace(source, url=site.url(path))
+
+
+def article_paths(site):
+    return [h.path for h in site.requests() if h.path.count("/") >= 3 and "/page/" not in h.path]
+
+
+def test_first_run_stores_every_article_and_seeds(demo_site, store, fetcher):
+    result = refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    assert result.ok, result
+    assert result.seeded
+    assert len(result.new) >= 8
+    assert result.pages_fetched == 2  # both listing pages followed
+    stored = store.articles(source_id="vncpc-vi", limit=None)
+    assert {s.article.url for s in stored} == {s.article.url for s in result.new}
+    assert all(s.article.title and s.article.body_text for s in stored)
+    assert all(s.article.published.utcoffset() is not None for s in stored)
+    health = store.source_health("vncpc-vi")
+    assert health.last_success is not None and health.consecutive_failures == 0
+
+
+def test_second_run_is_one_conditional_request_and_no_article_fetch(demo_site, store, fetcher):
+    refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    demo_site.reset_log()
+    again = refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    hits = [h for h in demo_site.requests() if h.path != "/robots.txt"]
+    assert [(h.path, h.status) for h in hits] == [("/tin-tuc/", 304)]
+    assert "if-none-match" in hits[0].headers or "if-modified-since" in hits[0].headers
+    assert again.ok and again.not_modified == 1 and not again.new and again.article_fetches == 0
+    assert not again.seeded
+
+
+def _add_to_listing(site, path, item_html):
+    route = site.routes["/tin-tuc/"]
+    body = route.body.decode("utf-8")
+    marker = '<article class="post'
+    i = body.index(marker)
+    site.add("/tin-tuc/", body[:i] + item_html + body[i:])
+    site.add(path, ARTICLE_HTML.format(title="Tập huấn sản xuất sạch hơn cho doanh nghiệp dệt may",
+                                       body="Sáng ngày 17/11, lớp tập huấn đã được tổ chức tại Hà Nội."))
+
+
+def test_new_article_appears_on_next_run_and_is_not_seeded(demo_site, store, fetcher):
+    refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    _add_to_listing(demo_site, "/tin-tuc/tap-huan-det-may/",
+                    '<article class="post type-post"><h2 class="entry-title">'
+                    '<a href="/tin-tuc/tap-huan-det-may/">Tập huấn dệt may</a></h2></article>')
+    demo_site.reset_log()
+    result = refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    assert result.ok
+    assert [s.article.url for s in result.new] == [demo_site.url("/tin-tuc/tap-huan-det-may/")]
+    assert not result.seeded
+    assert demo_site.hits("/tin-tuc/tap-huan-det-may/") == 1
+    assert len(store.articles(source_id="vncpc-vi", limit=None)) == len(
+        {s.article.url for s in store.articles(source_id="vncpc-vi", limit=None)})
+
+
+def test_edited_article_updates_without_duplicating(demo_site, store, fetcher):
+    _add_to_listing(demo_site, "/tin-tuc/tap-huan-det-may/",
+                    '<article class="post type-post"><h2 class="entry-title">'
+                    '<a href="/tin-tuc/tap-huan-det-may/">Tập huấn dệt may</a></h2></article>')
+    refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=NOW)
+    count = len(store.articles(source_id="vncpc-vi", limit=None))
+    demo_site.add("/tin-tuc/tap-huan-det-may/", ARTICLE_HTML.format(
+        title="Tập huấn sản xuất sạch hơn cho doanh nghiệp dệt may",
+        body="Sáng ngày 17/11, lớp tập huấn đã được tổ chức tại Hà Nội với hơn 40 học viên (cập nhật)."))
+    listing = demo_site.routes["/tin-tuc/"].body.decode("utf-8")
+    demo_site.add("/tin-tuc/", listing.replace("Tập huấn dệt may", "Tập huấn dệt may (cập nhật)"))
+    later = NOW + dt.timedelta(hours=1)
+    result = refresh_source(shipped(demo_site), store=store, fetcher=fetcher, now=later)
+    assert result.ok and not result.new
+    assert [s.article.url for s in result.changed] == [demo_site.url("/tin-tuc/tap-huan-det-may/")]
+    assert len(store.articles(source_id="vncpc-vi", limit=None)) == count
+    edited = [s for s in store.articles(source_id="vncpc-vi", limit=None)
+              if s.article.url.endswith("/tap-huan-det-may/")][0]
+    assert "cập nhật" in edited.article.body_text and edited.updated == later
+
+
+def test_broken_selector_marks_source_broken_and_keeps_articles(demo_site, store, fetcher):
+    source = shipped(demo_site)
+    refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    before = len(store.articles(source_id=source.id, limit=None))
+    demo_site.add("/tin-tuc/", "<html><body><div class='new-layout'><p>Trang mới</p></div></body></html>")
+    result = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert not result.ok and result.broken_reason and "matched nothing" in result.broken_reason
+    assert len(store.articles(source_id=source.id, limit=None)) == before
+    health = store.source_health(source.id)
+    assert health.broken and health.consecutive_failures == 1 and health.broken_since is not None
+
+
+def test_one_failing_source_does_not_stop_the_others(demo_site, store, fetcher):
+    demo_site.add("/dead/", b"", status=500)
+    dead = dataclasses.replace(shipped(demo_site), id="dead", url=demo_site.url("/dead/"))
+    wrong = dataclasses.replace(shipped(demo_site), id="wrong",
+                                listing=ListingSelectors(item=".nothing-here", link="a"))
+    good = shipped(demo_site, "vncpc-en", "/en/news/")
+    results = refresh_sources([dead, wrong, good], store=store, fetcher=fetcher, now=NOW)
+    by_id = {r.source_id: r for r in results}
+    assert by_id["dead"].error and "500" in by_id["dead"].error
+    assert by_id["wrong"].broken_reason
+    assert by_id["vncpc-en"].ok and by_id["vncpc-en"].new
+    assert store.source_health("dead").last_error
+
+
+def test_failed_article_is_retried_next_run(demo_site, store, fetcher):
+    source = shipped(demo_site)
+    refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    _add_to_listing(demo_site, "/tin-tuc/tap-huan-det-may/",
+                    '<article class="post type-post"><h2 class="entry-title">'
+                    '<a href="/tin-tuc/tap-huan-det-may/">Tập huấn dệt may</a></h2></article>')
+    good = demo_site.routes["/tin-tuc/tap-huan-det-may/"]
+    demo_site.add("/tin-tuc/tap-huan-det-may/", b"", status=503)
+    first = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert first.failed == 1 and not first.new
+    demo_site.routes["/tin-tuc/tap-huan-det-may/"] = good
+    second = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert [s.article.url for s in second.new] == [demo_site.url("/tin-tuc/tap-huan-det-may/")]
+
+
+def test_paused_source_is_skipped(demo_site, store, fetcher):
+    store.set_paused("vncpc-vi", True)
+    assert refresh_sources([shipped(demo_site)], store=store, fetcher=fetcher, now=NOW) == []
+    assert demo_site.hits() == 0
