@@ -12,3 +12,12 @@ def site():
     """A real HTTP server on 127.0.0.1 serving routes the test adds."""
     with FixtureSite() as s:
         yield s
+
+
+@pytest.fixture
+def botapi():
+    """A fake Telegram Bot API server on 127.0.0.1 (tests/support/botapi.py)."""
+    from tests.support.botapi import BotApiServer
+
+    with BotApiServer() as s:
+        yield s

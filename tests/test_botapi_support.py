@@ -1,0 +1,96 @@
+"""The fake Bot API server answers the way python-telegram-bot expects and refuses what Telegram refuses."""
+
+from __future__ import annotations
+
+import pytest
+import telegram
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+
+from tests.support.telegram_html import HtmlError, parse_html
+
+
+@pytest.fixture
+async def bot(botapi):
+    async with telegram.Bot(botapi.token, base_url=botapi.base_url) as b:
+        yield b
+
+
+async def test_send_message_is_recorded_and_parsed(bot, botapi):
+    msg = await bot.send_message(42, "<b>Hội thảo</b> về sản xuất sạch hơn &amp; tiết kiệm", parse_mode="HTML")
+    assert msg.chat.id == 42 and msg.text == "Hội thảo về sản xuất sạch hơn & tiết kiệm"
+    assert [s.text for s in botapi.sent(42)] == ["<b>Hội thảo</b> về sản xuất sạch hơn &amp; tiết kiệm"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("429", RetryAfter), ("403", Forbidden), ("chat_not_found", BadRequest), ("400", BadRequest),
+     ("500", NetworkError), ("502", NetworkError), ("drop", NetworkError)],
+)
+async def test_injected_failures_map_to_ptb_errors(bot, botapi, kind, error):
+    botapi.fail_next(7, kind, retry_after=4)
+    with pytest.raises(error):
+        await bot.send_message(7, "Tin mới")
+    assert botapi.sent(7) == []
+    await bot.send_message(7, "Tin mới")  # only the next call failed
+    assert len(botapi.sent(7)) == 1
+
+
+async def test_retry_after_carries_the_delay(bot, botapi):
+    botapi.fail_next(None, "429", retry_after=4)
+    with pytest.raises(RetryAfter) as info:
+        await bot.send_message(8, "x")
+    assert info.value._retry_after.total_seconds() == 4
+
+
+@pytest.mark.parametrize("text", ["<b>đậm", "<p>đoạn</p>", "a < b", "Hà Nội & TP.HCM", "<b><i>x</b></i>", "<span>x</span>"])
+def test_strict_html_refuses(text):
+    with pytest.raises(HtmlError):
+        parse_html(text)
+
+
+def test_html_accepts_every_telegram_tag():
+    text = ('<b>1</b><strong>2</strong><i>3</i><em>4</em><u>5</u><ins>6</ins><s>7</s><strike>8</strike>'
+            '<del>9</del><a href="https://vncpc.org/?a=1&amp;b=2">10</a><code>11</code><pre>12</pre>'
+            '<blockquote>13</blockquote><tg-spoiler>14</tg-spoiler><span class="tg-spoiler">15</span>&#273;')
+    assert parse_html(text) == "123456789101112131415đ"
+
+
+async def test_bad_html_and_long_text_are_400(bot, botapi):
+    with pytest.raises(BadRequest, match="(?i)can't parse entities"):
+        await bot.send_message(9, "Chi phí < 5 triệu", parse_mode="HTML")
+    with pytest.raises(BadRequest, match="(?i)too long"):
+        await bot.send_message(9, "ạ" * 4097)
+    await bot.send_message(9, "<b>" + "ạ" * 4096 + "</b>", parse_mode="HTML")  # length counts after parsing
+
+
+async def test_updates_long_poll_with_offset(bot, botapi):
+    botapi.push_message(5, "/start events", language_code="en")
+    botapi.push_callback(5, "sub:all")
+    botapi.push_my_chat_member(5, new_status="kicked")
+    updates = await bot.get_updates(timeout=1)
+    assert updates[0].message.text == "/start events" and updates[0].message.from_user.language_code == "en"
+    assert updates[1].callback_query.data == "sub:all"
+    assert updates[2].my_chat_member.new_chat_member.status == "kicked"
+    assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
+
+
+async def test_group_admins_and_commands(bot, botapi):
+    botapi.set_admins(-100, [11, 12])
+    assert (await bot.get_chat_member(-100, 12)).status == "administrator"
+    assert (await bot.get_chat_member(-100, 13)).status == "member"
+    await bot.set_my_commands([("subscribe", "Đăng ký")], language_code="vi")
+    assert botapi.commands("vi") == [{"command": "subscribe", "description": "Đăng ký"}]
+
+
+async def test_wrong_token_is_refused(botapi):
+    with pytest.raises(InvalidToken):
+        async with telegram.Bot("1:wrong", base_url=botapi.base_url):
+            pass
+
+
+async def test_global_rate_limit_answers_429(bot, botapi):
+    botapi.set_rate_limit(3)
+    for chat in range(3):
+        await bot.send_message(chat + 100, "x")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(200, "x")
