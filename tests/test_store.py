@@ -1,0 +1,400 @@
+"""feeds.store on real SQLite files in tmp_path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select, text
+
+from feeds.errors import StoreError
+from feeds.models import (
+    Article,
+    DatePrecision,
+    Event,
+    EventKind,
+    EventStatus,
+    Extraction,
+    Language,
+    Recommendation,
+    RefreshResult,
+    StoredArticle,
+    Validators,
+)
+from feeds.serialize import extraction_from_json, extraction_to_json
+from feeds.store import Store, database_url
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
+
+EVENT = Event(
+    name="Hội thảo Hiệu quả năng lượng trong ngành dệt may",
+    kind=EventKind.WORKSHOP,
+    start=dt.date(2026, 4, 8),
+    end=dt.date(2026, 4, 9),
+    precision=DatePrecision.DAY,
+    year_inferred=True,
+    time_of_day=dt.time(8, 30),
+    location="Khách sạn Sông Hàn, TP Đà Nẵng",
+    province="Đà Nẵng",
+    organizers=("Trung tâm Sản xuất sạch Việt Nam", "Sở Công Thương Đà Nẵng"),
+    participants=120,
+    status=EventStatus.UPCOMING,
+    evidence=(("date", "Hội thảo sẽ diễn ra trong 2 ngày 8 và 9/4."), ("participants", "Khoảng 120 đại biểu.")),
+)
+RECOMMENDATIONS = (
+    Recommendation(index=1, text="Tăng cường kiểm toán năng lượng.", label="1."),
+    Recommendation(
+        index=2,
+        text="Hỗ trợ doanh nghiệp nhỏ:",
+        sub_items=("Vốn vay ưu đãi", "Tư vấn kỹ thuật miễn phí"),
+        label="2.",
+    ),
+)
+EXTRACTION = Extraction(events=(EVENT,), recommendations=RECOMMENDATIONS, summary="Hội thảo bàn về tiết kiệm điện.")
+
+
+def make_article(n: int, **changes: object) -> Article:
+    article = Article(
+        url=f"https://vncpc.org/tin-tuc/bai-viet-so-{n}/",
+        source_id="vncpc-vi",
+        title=f"Doanh nghiệp số {n} áp dụng sản xuất sạch hơn",
+        published=dt.datetime(2026, 1, 1, 8, 0, tzinfo=VN) + dt.timedelta(days=n),
+        body_html=f"<p>Nhà máy số {n} giảm 15% lượng nước tiêu thụ.</p>",
+        body_text=f"Nhà máy số {n} giảm 15% lượng nước tiêu thụ.",
+        author="Phòng Truyền thông",
+        categories=("Tin tức",),
+        images=(f"https://vncpc.org/wp-content/uploads/anh-{n}.jpg",),
+    )
+    return replace(article, **changes)
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store.open(database_url(tmp_path / "data")) as s:
+        yield s
+
+
+def test_database_url_creates_the_folder(tmp_path: Path) -> None:
+    url = database_url(tmp_path / "a" / "b")
+    assert (tmp_path / "a" / "b").is_dir()
+    assert url == f"sqlite:///{tmp_path.resolve()}/a/b/feedbot.db"
+
+
+def test_sqlite_pragmas(store: Store) -> None:
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_bad_url_names_the_url() -> None:
+    with pytest.raises(StoreError, match="nosuchdb://x"):
+        Store.open("nosuchdb://x")
+
+
+def test_reopen_persists(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    with Store.open(url) as first:
+        first.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
+        first.set_validators("https://vncpc.org/tin-tuc/", Validators(etag='"abc"'))
+    with Store.open(url) as second:
+        [stored] = second.articles()
+        assert stored.article == make_article(1)
+        assert stored.first_seen == T0
+        assert second.get_validators("https://vncpc.org/tin-tuc/") == Validators(etag='"abc"')
+
+
+def test_upsert_new_changed_unchanged(store: Store) -> None:
+    first = store.upsert_articles("vncpc-vi", [make_article(1), make_article(2)], now=T0)
+    assert [s.article.url for s in first.new] == [make_article(1).url, make_article(2).url]
+    assert first.changed == () and first.unchanged == 0
+
+    later = T0 + dt.timedelta(hours=1)
+    edited = make_article(2, body_html="<p>Nhà máy số 2 giảm 20% lượng nước.</p>")
+    second = store.upsert_articles("vncpc-vi", [make_article(1), edited, make_article(3)], now=later)
+    assert [s.article.url for s in second.new] == [make_article(3).url]
+    assert [s.article for s in second.changed] == [edited]
+    assert second.unchanged == 1
+
+    changed = second.changed[0]
+    assert changed.id == first.new[1].id
+    assert changed.first_seen == T0 and changed.updated == later
+    assert len(store.articles()) == 3  # never duplicated
+    assert store.source_health("vncpc-vi").article_count == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Tiêu đề đã sửa"},
+        {"body_html": "<p>Nội dung đã sửa</p>"},
+        {"published": dt.datetime(2025, 12, 1, 9, 0, tzinfo=VN)},
+        {"author": "Ban biên tập"},
+        {"categories": ("Tin tức", "Sự kiện")},
+    ],
+)
+def test_each_hashed_field_counts_as_a_change(store: Store, change: dict) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
+    result = store.upsert_articles("vncpc-vi", [make_article(1, **change)], now=T0)
+    assert len(result.changed) == 1 and result.new == ()
+
+
+def test_extraction_only_difference_is_unchanged(store: Store) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
+    result = store.upsert_articles("vncpc-vi", [make_article(1, extraction=EXTRACTION)], now=T0)
+    assert result.unchanged == 1
+
+
+def test_duplicate_urls_in_one_batch_are_stored_once(store: Store) -> None:
+    result = store.upsert_articles("vncpc-vi", [make_article(1), make_article(1)], now=T0)
+    assert len(result.new) == 1 and len(store.articles()) == 1
+
+
+def test_known_urls(store: Store) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(n) for n in range(3)], now=T0)
+    asked = [make_article(n).url for n in range(1200)]  # more than one IN (...) chunk
+    assert store.known_urls(asked) == {make_article(n).url for n in range(3)}
+    assert store.known_urls([]) == set()
+
+
+def test_articles_newest_first_with_filters(store: Store) -> None:
+    other = make_article(9, url="https://vncpc.org/en/news/item-9/", source_id="vncpc-en", language=Language.EN)
+    batch = [make_article(1), make_article(3, extraction=EXTRACTION), make_article(2)]
+    store.upsert_articles("vncpc-vi", batch, now=T0)
+    store.upsert_articles("vncpc-en", [other], now=T0)
+    assert [s.article.url for s in store.articles(limit=2)] == [other.url, make_article(3).url]
+    assert [s.article.title for s in store.articles(source_id="vncpc-vi")] == [
+        make_article(n).title for n in (3, 2, 1)
+    ]
+    assert [s.article.url for s in store.articles(with_events=True)] == [make_article(3).url]
+    assert len(store.articles(with_recommendations=False)) == 3
+    assert store.articles(source_id="vncpc-en")[0].article.language is Language.EN
+
+
+def test_datetimes_come_back_aware_with_their_offset(store: Store) -> None:
+    modified = dt.datetime(2026, 1, 5, 10, 0, tzinfo=VN)
+    store.upsert_articles("vncpc-vi", [make_article(1, modified=modified)], now=T0)
+    [stored] = store.articles()
+    assert stored.article.published.utcoffset() == dt.timedelta(hours=7)
+    assert stored.article.modified == modified
+    assert stored.first_seen.tzinfo is not None
+
+
+def test_naive_datetime_fails_and_keeps_stored_rows(store: Store) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
+    naive = make_article(3, published=dt.datetime(2026, 1, 1, 8, 0))
+    with pytest.raises((StoreError, ValueError), match="naive"):
+        store.upsert_articles("vncpc-vi", [make_article(2), naive], now=T0)
+    assert [s.article.url for s in store.articles()] == [make_article(1).url]  # article 2 rolled back
+
+
+def test_extraction_round_trip(store: Store) -> None:
+    assert extraction_from_json(extraction_to_json(EXTRACTION)) == EXTRACTION
+    assert extraction_from_json(None) == Extraction()
+    result = store.upsert_articles("vncpc-vi", [make_article(1, extraction=EXTRACTION)], now=T0)
+    stored = store.get_article(result.new[0].id)
+    assert stored is not None and stored.article.extraction == EXTRACTION
+    assert stored.article.extraction.events[0].time_of_day == dt.time(8, 30)
+    assert store.get_article(9999) is None
+
+
+def test_replace_extraction_keeps_content_and_updated(store: Store) -> None:
+    [stored] = store.upsert_articles("vncpc-vi", [make_article(1)], now=T0).new
+    store.replace_extraction(stored.id, EXTRACTION)
+    again = store.get_article(stored.id)
+    assert again is not None
+    assert again.article.extraction == EXTRACTION and again.updated == stored.updated
+    assert again.content_hash == stored.content_hash
+    assert [s.id for s in store.articles(with_recommendations=True)] == [stored.id]
+    with pytest.raises(StoreError, match="no article with id 424242"):
+        store.replace_extraction(424242, EXTRACTION)
+
+
+def test_upcoming_events(store: Store) -> None:
+    past = replace(EVENT, name="Lễ ra mắt dự án", start=dt.date(2026, 2, 1), end=None)
+    month = replace(EVENT, name="Khóa tập huấn tháng 4", start=dt.date(2026, 4, 1), end=None,
+                    precision=DatePrecision.MONTH)
+    undated = replace(EVENT, name="Diễn đàn chưa có ngày", start=None, end=None)
+    extraction = Extraction(events=(EVENT, past, month, undated))
+    store.upsert_articles("vncpc-vi", [make_article(1, extraction=extraction)], now=T0)
+    found = store.upcoming_events(dt.date(2026, 4, 9), limit=10)
+    assert [ev.name for _, ev in found] == ["Khóa tập huấn tháng 4", EVENT.name]
+    assert [ev.name for _, ev in store.upcoming_events(dt.date(2026, 4, 10), limit=10)] == ["Khóa tập huấn tháng 4"]
+    assert store.upcoming_events(dt.date(2026, 5, 1), limit=10) == []
+    assert len(store.upcoming_events(dt.date(2026, 1, 1), limit=1)) == 1
+
+
+def test_validators(store: Store) -> None:
+    url = "https://vncpc.org/tin-tuc/"
+    assert store.get_validators(url) == Validators()
+    store.set_validators(url, Validators(etag='W/"1"', last_modified="Mon, 02 Mar 2026 01:00:00 GMT"))
+    store.set_validators(url, Validators(etag='W/"2"'))
+    assert store.get_validators(url) == Validators(etag='W/"2"')
+
+
+def test_record_run_sequence(store: Store) -> None:
+    times = [T0 + dt.timedelta(minutes=30 * i) for i in range(6)]
+    ok = RefreshResult("vncpc-vi", pages_fetched=2)
+    down = RefreshResult("vncpc-vi", error="fetch https://vncpc.org/: HTTP 503")
+    broken = RefreshResult("vncpc-vi", pages_fetched=1, broken_reason="listing selector '.news-item' matched nothing")
+
+    health = store.record_run("vncpc-vi", ok, now=times[0])
+    assert health.last_success == times[0] and health.consecutive_failures == 0
+    assert dict(health.last_counts)["pages"] == 2
+
+    store.record_run("vncpc-vi", down, now=times[1])
+    health = store.record_run("vncpc-vi", broken, now=times[2])
+    assert health.consecutive_failures == 2 and health.broken_since == times[2]
+    assert health.last_error == broken.broken_reason and health.last_success == times[0]
+
+    health = store.record_run("vncpc-vi", broken, now=times[3])
+    assert health.broken_since == times[2]  # kept from the first broken run
+    health = store.record_run("vncpc-vi", down, now=times[4])
+    assert health.broken and health.consecutive_failures == 4 and health.last_error == down.error
+
+    health = store.record_run("vncpc-vi", ok, now=times[5])
+    assert not health.broken and health.broken_since is None and health.last_error is None
+    assert health.consecutive_failures == 0 and health.last_run == times[5]
+    assert store.source_health("vncpc-vi") == health
+
+
+def test_paused_survives_runs_and_health_lists_sources(store: Store) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(1), make_article(2)], now=T0)
+    store.set_paused("vncpc-vi", True)
+    store.record_run("vncpc-vi", RefreshResult("vncpc-vi"), now=T0)
+    store.record_run("vncpc-en", RefreshResult("vncpc-en", error="robots.txt disallows /en/"), now=T0)
+    health = store.health()
+    assert [h.source_id for h in health] == ["vncpc-en", "vncpc-vi"]
+    assert health[1].paused and health[1].article_count == 2
+    assert health[0].consecutive_failures == 1 and health[0].article_count == 0
+    assert store.source_health("never-ran").last_run is None
+
+
+# --------------------------------------------------------------------------- fan-out
+
+outbox_meta = MetaData()
+outbox = Table("test_outbox", outbox_meta, Column("article_id", Integer, nullable=False))
+
+
+def _create_outbox(conn: Connection) -> None:
+    outbox_meta.create_all(conn)
+
+
+def _outbox_ids(store: Store) -> list[int]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(select(outbox.c.article_id)).scalars())
+
+
+def test_seed_articles_are_never_fanned_out(store: Store) -> None:
+    store.upsert_articles("vncpc-vi", [make_article(1)], now=T0, seed=True)
+    calls: list[object] = []
+    assert store.fan_out(lambda conn, batch: calls.append(batch)) == 0
+    assert calls == []
+
+
+def test_fan_out_calls_plan_once_oldest_first_and_marks(store: Store) -> None:
+    store.migrate_component("test_outbox", [_create_outbox])
+    store.upsert_articles("vncpc-vi", [make_article(0)], now=T0, seed=True)
+    new = store.upsert_articles("vncpc-vi", [make_article(3), make_article(1), make_article(2)], now=T0).new
+    calls: list[list[StoredArticle]] = []
+
+    def plan(conn: Connection, batch: list[StoredArticle]) -> None:
+        calls.append(list(batch))
+        conn.execute(insert(outbox), [{"article_id": a.id} for a in batch])
+
+    assert store.fan_out(plan, limit=2) == 2
+    assert len(calls) == 1
+    assert [a.article.url for a in calls[0]] == [make_article(1).url, make_article(2).url]
+    assert store.fan_out(plan) == 1 and calls[1][0].article.url == make_article(3).url
+    assert store.fan_out(plan) == 0 and len(calls) == 2
+    assert sorted(_outbox_ids(store)) == sorted(a.id for a in new)
+
+
+def test_fan_out_plan_that_raises_rolls_back(store: Store) -> None:
+    store.migrate_component("test_outbox", [_create_outbox])
+    store.upsert_articles("vncpc-vi", [make_article(1), make_article(2)], now=T0)
+
+    def failing(conn: Connection, batch: list[StoredArticle]) -> None:
+        conn.execute(insert(outbox), [{"article_id": a.id} for a in batch])
+        raise RuntimeError("subscriber table is locked")
+
+    with pytest.raises(RuntimeError):
+        store.fan_out(failing)
+    assert _outbox_ids(store) == []
+    seen: list[int] = []
+    assert store.fan_out(lambda conn, batch: seen.extend(a.id for a in batch)) == 2
+    assert len(seen) == 2
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def test_migrations_are_idempotent_and_incremental(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    calls: list[str] = []
+
+    def step1(conn: Connection) -> None:
+        calls.append("1")
+        conn.execute(text("CREATE TABLE extra (id INTEGER PRIMARY KEY)"))
+
+    def step2(conn: Connection) -> None:
+        calls.append("2")
+        conn.execute(text("ALTER TABLE extra ADD COLUMN note TEXT"))
+
+    with Store.open(url) as store:
+        assert store.schema_version("feeds") == 1
+        assert store.migrate_component("extra", [step1]) == 1
+        assert store.migrate_component("extra", [step1]) == 1
+    with Store.open(url) as store:
+        assert store.migrate_component("extra", [step1, step2]) == 2
+        assert calls == ["1", "2"]
+        assert store.schema_version("feeds") == 1 and store.schema_version("extra") == 2
+        with pytest.raises(StoreError, match="'extra' is at version 2"):
+            store.migrate_component("extra", [step1])
+
+
+def test_failing_migration_step_applies_nothing(store: Store) -> None:
+    def create(conn: Connection) -> None:
+        conn.execute(text("CREATE TABLE half (id INTEGER)"))
+
+    def broken(conn: Connection) -> None:
+        conn.execute(text("THIS IS NOT SQL"))
+
+    with pytest.raises(StoreError):
+        store.migrate_component("half", [create, broken])
+    assert store.schema_version("half") == 0
+    assert store.migrate_component("half", [create]) == 1  # the table was rolled back too
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_upserts_from_two_threads(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    with Store.open(url) as store:
+        results: dict[str, list[int]] = {"a": [], "b": []}
+        errors: list[BaseException] = []
+
+        def worker(name: str, offset: int) -> None:
+            try:
+                for i in range(25):
+                    batch = [make_article(n) for n in range(offset + i, offset + i + 4)]
+                    result = store.upsert_articles("vncpc-vi", batch, now=T0)
+                    results[name].extend(s.id for s in result.new)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=("a", 0)), threading.Thread(target=worker, args=("b", 10))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        new_ids = results["a"] + results["b"]
+        assert len(new_ids) == len(set(new_ids)) == 38  # urls 0..37, each new exactly once
+        assert len(store.articles(limit=1000)) == 38
