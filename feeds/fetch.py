@@ -1,0 +1,376 @@
+"""Polite HTTP fetching with httpx: bytes and headers in, nothing parsed.
+
+``Fetcher.fetch(url)`` sends our User-Agent, obeys robots.txt (fetched once per origin with
+protego; a missing robots.txt allows everything, an unreachable or failing one is treated as
+temporary: allowed and logged), paces requests per origin (one at a time, ``delay_seconds``
+from the end of one to the start of the next, or the robots ``Crawl-delay`` when larger),
+retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
+``Retry-After``), sends conditional requests from ``Validators``, caps the body size, and
+follows at most five redirects, only to the start URL's host or ``allowed_hosts``.
+
+Each request logs one debug line: ``fetch url=... status=... ms=...``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from feeds.errors import FetchError, RobotsDisallowed
+from feeds.models import FetchSettings, Page, Validators
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+ROBOTS_MAX_BYTES = 512_000
+ROBOTS_TTL_SECONDS = 24 * 3600.0
+ROBOTS_RETRY_SECONDS = 600.0  # a failing robots.txt is asked again after this long
+JITTER = 0.1  # backoff waits are stretched by up to 10 %
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    url: str  # the URL that answered
+    status: int
+    headers: httpx.Headers
+    content: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """Why one attempt failed, and how long to wait before the next."""
+
+    reason: str
+    hint: str
+    wait: float
+    status: int | None = None
+
+
+@dataclass(slots=True)
+class _Origin:
+    """Pacing and robots.txt state of one scheme://host:port."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    robots_lock: threading.Lock = field(default_factory=threading.Lock)
+    last_end: float | None = None
+    robots: Protego | None = None  # None: everything allowed
+    robots_expires: float = float("-inf")
+    crawl_delay: float = 0.0
+
+
+class Fetcher:
+    """A synchronous, thread-safe, polite HTTP client; use it as a context manager.
+
+    ``sleep`` and ``clock`` (monotonic seconds) are injectable so backoff and pacing can be
+    observed in tests without waiting. ``requests_made`` counts HTTP requests, retries and
+    redirect hops included, robots.txt excluded.
+    """
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.requests_made = 0
+        self._sleep = sleep
+        self._clock = clock
+        self._client = httpx.Client(
+            transport=transport,
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds),
+            follow_redirects=False,
+        )
+        self._origins: dict[str, _Origin] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ----------------------------------------------------------------------- public
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        validators: Validators | None = None,
+        allowed_hosts: Collection[str] = (),
+    ) -> Page:
+        """GET ``url``; a 304 to the conditional request returns ``Page(not_modified=True)``."""
+        _require_http(url, url)
+        allowed = {_hostname(url), *(h.lower() for h in allowed_hosts)}
+        headers = _conditional_headers(validators)
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_robots(current)
+            response = self._get_with_retries(current, headers)
+            if response.status not in REDIRECT_STATUSES:
+                return _page(url, response, validators)
+            current = _redirect_target(url, response, allowed)
+        raise FetchError(
+            f"more than {MAX_REDIRECTS} redirects (the last one to {current}); "
+            "put the final URL in config/sources.toml",
+            url=url,
+        )
+
+    # ----------------------------------------------------------------------- retries
+
+    def _get_with_retries(self, url: str, headers: dict[str, str]) -> _Response:
+        attempts = max(1, self.settings.retries + 1)
+        for attempt in range(1, attempts + 1):
+            response, failure = self._attempt(url, headers, attempt)
+            if failure is None:
+                assert response is not None
+                return response
+            if attempt < attempts:
+                log.info("fetch retry url=%s attempt=%d wait=%.2f reason=%s",
+                         url, attempt, failure.wait, failure.reason)
+                self._sleep(failure.wait)
+        raise FetchError(
+            f"{failure.reason}, {attempts} attempt(s); {failure.hint}", url=url, status=failure.status
+        )
+
+    def _attempt(self, url: str, headers: dict[str, str], attempt: int) -> tuple[_Response | None, _Failure | None]:
+        try:
+            response = self._paced_get(url, headers)
+        except httpx.TimeoutException as exc:
+            hint = f"the site is slow or down (fetch.timeout_seconds = {self.settings.timeout_seconds})"
+            return None, _Failure(f"timed out ({type(exc).__name__})", hint, self._backoff(attempt))
+        except httpx.TransportError as exc:
+            reason = f"connection failed ({exc or type(exc).__name__})"
+            return None, _Failure(reason, "check the host name and the network", self._backoff(attempt))
+        status = response.status
+        if status == 429 or status >= 500:
+            wait = parse_retry_after(response.headers.get("retry-after"), now=_utcnow())
+            wait = self._backoff(attempt) if wait is None else min(wait, self.settings.max_retry_after_seconds)
+            return None, _Failure(f"HTTP {status}", _retry_hint(status), wait, status)
+        if status >= 300 and status != 304 and status not in REDIRECT_STATUSES:
+            raise FetchError(f"HTTP {status} {_reason(status)}; {_client_error_hint(status)}", url=url, status=status)
+        return response, None
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.settings.backoff_seconds * 2 ** (attempt - 1)
+        return min(base * (1 + random.uniform(0, JITTER)), self.settings.max_retry_after_seconds)
+
+    # ----------------------------------------------------------------------- pacing
+
+    def _origin(self, url: str) -> _Origin:
+        key = _origin_key(url)
+        with self._lock:
+            return self._origins.setdefault(key, _Origin())
+
+    def _paced_get(self, url: str, headers: dict[str, str], *, robots: bool = False) -> _Response:
+        origin = self._origin(url)
+        with origin.lock:
+            if origin.last_end is not None:
+                wait = origin.last_end + max(self.settings.delay_seconds, origin.crawl_delay) - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            try:
+                return self._send(url, headers, robots=robots)
+            finally:
+                origin.last_end = self._clock()
+
+    def _send(self, url: str, headers: dict[str, str], *, robots: bool) -> _Response:
+        if not robots:
+            with self._lock:
+                self.requests_made += 1
+        started, status = time.perf_counter(), "error"
+        cap = ROBOTS_MAX_BYTES if robots else self.settings.max_bytes
+        try:
+            with self._client.stream("GET", url, headers=headers, follow_redirects=robots) as response:
+                status = response.status_code
+                body = _read_capped(response, cap, url) if 200 <= status < 300 else b""
+                return _Response(str(response.url), status, response.headers, body)
+        except (httpx.InvalidURL, httpx.DecodingError) as exc:
+            raise FetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            log.debug("fetch url=%s status=%s ms=%.0f robots=%s", url, status, ms, robots)
+
+    # ----------------------------------------------------------------------- robots.txt
+
+    def _check_robots(self, url: str) -> None:
+        if not self.settings.obey_robots:
+            return
+        rules = self._robots(url)
+        if rules is not None and not rules.can_fetch(url, self.settings.user_agent):
+            raise RobotsDisallowed(
+                f"robots.txt of {_origin_key(url)} disallows this URL for our User-Agent; "
+                "choose a listing URL the site allows, or remove the source",
+                url=url,
+            )
+
+    def _robots(self, url: str) -> Protego | None:
+        origin = self._origin(url)
+        with origin.robots_lock:
+            if self._clock() >= origin.robots_expires:
+                rules, ttl = self._load_robots(_origin_key(url) + "/robots.txt")
+                delay = rules.crawl_delay(self.settings.user_agent) if rules is not None else None
+                origin.crawl_delay = min(float(delay or 0.0), self.settings.max_retry_after_seconds)
+                origin.robots, origin.robots_expires = rules, self._clock() + ttl
+            return origin.robots
+
+    def _load_robots(self, robots_url: str) -> tuple[Protego | None, float]:
+        """The parsed rules (None: allow all) and how long to keep them."""
+        try:
+            response = self._paced_get(robots_url, {}, robots=True)
+        except (httpx.TransportError, FetchError) as exc:
+            log.warning("robots unavailable url=%s error=%s: allowing for now", robots_url, exc)
+            return None, ROBOTS_RETRY_SECONDS
+        if 200 <= response.status < 300:
+            return Protego.parse(response.content.decode("utf-8", "replace")), ROBOTS_TTL_SECONDS
+        if 400 <= response.status < 500:
+            return None, ROBOTS_TTL_SECONDS  # no robots.txt: everything is allowed
+        log.warning("robots unavailable url=%s status=%s: allowing for now", robots_url, response.status)
+        return None, ROBOTS_RETRY_SECONDS
+
+
+# --------------------------------------------------------------------------- helpers (pure)
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _hostname(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _origin_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def _require_http(url: str, start_url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise FetchError(f"not a valid URL ({exc})", url=start_url) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        what = "only http:// and https:// URLs with a host can be fetched"
+        where = "" if url == start_url else f" (a redirect led to {url})"
+        raise FetchError(what + where, url=start_url)
+
+
+def _conditional_headers(validators: Validators | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if validators is not None and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators is not None and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _redirect_target(start_url: str, response: _Response, allowed: set[str]) -> str:
+    location = response.headers.get("location")
+    if not location:
+        raise FetchError(f"HTTP {response.status} redirect without a Location header",
+                         url=start_url, status=response.status)
+    target = urljoin(response.url, location.strip())
+    _require_http(target, start_url)
+    host = _hostname(target)
+    if host not in allowed:
+        raise FetchError(
+            f"redirected from host '{_hostname(start_url)}' to host '{host}' ({target}), which is "
+            f"not allowed; if it is the same site, add it to the source's allowed_hosts in "
+            f'config/sources.toml: allowed_hosts = ["{host}"]',
+            url=start_url,
+            status=response.status,
+        )
+    return target
+
+
+def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _too_big(url, cap)
+    chunks, total = [], 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > cap:
+            raise _too_big(url, cap)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_big(url: str, cap: int) -> FetchError:
+    return FetchError(
+        f"the response is larger than the {cap:,}-byte limit (fetch.max_bytes); raise "
+        "fetch.max_bytes in config/settings.toml (or FEEDBOT_FETCH_MAX_BYTES) if the page "
+        "really is that large",
+        url=url,
+    )
+
+
+def _page(url: str, response: _Response, validators: Validators | None) -> Page:
+    old = validators or Validators()
+    etag = response.headers.get("etag") or (old.etag if response.status == 304 else None)
+    modified = response.headers.get("last-modified") or (old.last_modified if response.status == 304 else None)
+    return Page(
+        url=url,
+        final_url=response.url,
+        status=response.status,
+        content=response.content,
+        content_type=None if response.status == 304 else response.headers.get("content-type"),
+        etag=etag,
+        last_modified=modified,
+        not_modified=response.status == 304,
+    )
+
+
+def _reason(status: int) -> str:
+    try:
+        return httpx.codes(status).phrase
+    except ValueError:
+        return ""
+
+
+def _client_error_hint(status: int) -> str:
+    if status in (404, 410):
+        return "the page is gone; check the URL (or the source's url in config/sources.toml)"
+    if status in (401, 403):
+        return "the site refuses us; check the URL, or ask the site to allow our User-Agent"
+    return "not retried; check the URL"
+
+
+def _retry_hint(status: int) -> str:
+    if status == 429:
+        return "the site asks us to slow down; raise fetch.delay_seconds"
+    return "the site has a server error; the next run tries again"
