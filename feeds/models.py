@@ -167,6 +167,7 @@ class Event:
     participants: int | None = None
     status: EventStatus = EventStatus.PAST
     evidence: tuple[tuple[str, str], ...] = ()
+    day_part: str | None = None  # "morning", "noon", "afternoon", "evening" ("sáng 17/8") when no clock time
 
 
 @dataclass(frozen=True, slots=True)
