@@ -1,0 +1,367 @@
+"""feeds.publish: golden feeds, feedparser, RFC 4287 structure, iCalendar, atomic writes.
+
+Regenerate the golden files with FEEDBOT_REGEN_GOLDEN=1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import feedparser
+import pytest
+from icalendar import Calendar
+from lxml import etree
+
+from feeds.models import (
+    Article,
+    DatePrecision,
+    Event,
+    EventKind,
+    EventStatus,
+    Extraction,
+    Language,
+    ListingSelectors,
+    Recommendation,
+    Source,
+    StoredArticle,
+)
+from feeds.publish import (
+    FeedMeta,
+    build_atom,
+    build_ics,
+    build_opml,
+    build_rss,
+    entry_summary,
+    event_uid,
+    publish_all,
+    write_atomic,
+)
+from feeds.store import Store, database_url
+
+GOLDEN = Path(__file__).parent / "golden" / "publish"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SEEN = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+REPORT = Article(
+    url="https://vncpc.org/tin-tuc/hoi-thao-tiet-kiem-nang-luong-nganh-det-may/",
+    source_id="vncpc-vi",
+    title="Hội thảo tiết kiệm năng lượng ngành dệt may tại Đà Nẵng",
+    published=dt.datetime(2026, 2, 12, 9, 5, tzinfo=VN),
+    body_html=(
+        "<p>Trong 2 ngày 10 và 11/2 vừa qua, Hội thảo Tiết kiệm năng lượng ngành dệt may đã diễn ra "
+        "tại Khách sạn Biển Xanh, TP Đà Nẵng.</p><script>alert(1)</script>"
+        '<p onclick="steal()">Hội thảo đã thống nhất một số kiến nghị:</p>'
+        '<iframe src="https://example.com/x"></iframe>'
+    ),
+    body_text=(
+        "Trong 2 ngày 10 và 11/2 vừa qua, Hội thảo Tiết kiệm năng lượng ngành dệt may đã diễn ra tại "
+        "Khách sạn Biển Xanh, TP Đà Nẵng.\n\nHội thảo đã thống nhất một số kiến nghị:"
+    ),
+    author="Ngọc Lan",
+    categories=("Tin tức", "Hoạt động"),
+    extraction=Extraction(
+        events=(
+            Event(
+                name="Hội thảo Tiết kiệm năng lượng ngành dệt may",
+                kind=EventKind.WORKSHOP,
+                start=dt.date(2026, 2, 10),
+                end=dt.date(2026, 2, 11),
+                location="Khách sạn Biển Xanh, TP Đà Nẵng",
+                province="Đà Nẵng",
+                organizers=("Trung tâm Sản xuất sạch Việt Nam", "Hiệp hội Dệt may"),
+                participants=80,
+            ),
+        ),
+        recommendations=(
+            Recommendation(1, "Doanh nghiệp cần kiểm toán năng lượng định kỳ.", (), "1."),
+            Recommendation(2, "Nhà nước cần hỗ trợ:", ("Vốn vay ưu đãi;", "Chuyên gia tư vấn."), "2."),
+        ),
+        summary="Hội thảo Tiết kiệm năng lượng ngành dệt may diễn ra tại Đà Nẵng với kiến nghị hỗ trợ doanh nghiệp.",
+    ),
+)
+ANNOUNCEMENT = Article(
+    url="https://vncpc.org/tin-tuc/thong-bao-khoa-tap-huan-kiem-ke-khi-nha-kinh/",
+    source_id="vncpc-vi",
+    title="Thông báo khóa tập huấn kiểm kê khí nhà kính\x0b cho doanh nghiệp",
+    published=dt.datetime(2026, 2, 20, 14, 30, tzinfo=VN),
+    body_html="<p>Khóa tập huấn sẽ diễn ra sáng ngày 17/3 tại Hà Nội. Hội nghị tổng kết dự kiến vào tháng 6.</p>",
+    body_text="Khóa tập huấn sẽ diễn ra sáng ngày 17/3 tại Hà Nội.\x01 Hội nghị tổng kết dự kiến vào tháng 6.",
+    categories=("Thông báo",),
+    extraction=Extraction(
+        events=(
+            Event(
+                name="Khóa tập huấn kiểm kê khí nhà kính",
+                kind=EventKind.TRAINING,
+                start=dt.date(2026, 3, 17),
+                end=dt.date(2026, 3, 17),
+                year_inferred=True,
+                time_of_day=dt.time(8, 0),
+                province="Hà Nội",
+                status=EventStatus.UPCOMING,
+            ),
+            Event(
+                name="Hội nghị tổng kết",
+                kind=EventKind.CONFERENCE,
+                start=dt.date(2026, 6, 1),
+                precision=DatePrecision.MONTH,
+                status=EventStatus.UPCOMING,
+            ),
+        ),
+    ),
+)
+PLAIN = Article(
+    url="https://vncpc.org/tin-tuc/nha-may-giay-giam-nuoc-thai/",
+    source_id="vncpc-vi",
+    title="Nhà máy giấy giảm 30% nước thải nhờ sản xuất sạch hơn",
+    published=dt.datetime(2026, 1, 5, 8, 20, tzinfo=VN),
+    modified=dt.datetime(2026, 1, 6, 10, 0, tzinfo=VN),
+    body_html='<p>Nhà máy giấy ở Phú Thọ <a href="https://vncpc.org/du-an/">áp dụng</a> các giải pháp.</p>',
+    body_text=" ".join(["Nhà máy giấy ở Phú Thọ áp dụng các giải pháp tuần hoàn nước và thu hồi bột giấy."] * 8),
+)
+ENGLISH = Article(
+    url="https://vncpc.org/en/news/green-industry-forum-hanoi/",
+    source_id="vncpc-en",
+    title="Green Industry Forum held in Hanoi",
+    published=dt.datetime(2026, 2, 25, 16, 0, tzinfo=VN),
+    body_html="<p>The forum on 24 February gathered 150 delegates.</p>",
+    body_text="The forum on 24 February gathered 150 delegates.",
+    language=Language.EN,
+    extraction=Extraction(
+        events=(
+            Event(
+                name="Green Industry Forum",
+                kind=EventKind.FORUM,
+                start=dt.date(2026, 2, 24),
+                location="Melia Hotel, Hanoi",
+                province="Hà Nội",
+                participants=150,
+            ),
+        ),
+        summary="The Green Industry Forum gathered 150 delegates in Hanoi.",
+    ),
+)
+
+
+def stored(n: int, article: Article, *, changed: bool = False) -> StoredArticle:
+    updated = SEEN + dt.timedelta(days=3) if changed else SEEN
+    return StoredArticle(id=n, article=article, first_seen=SEEN, updated=updated, content_hash=f"hash-{n}")
+
+
+VI_ENTRIES = [stored(1, PLAIN), stored(2, REPORT, changed=True), stored(3, ANNOUNCEMENT)]
+ALL_ENTRIES = [*VI_ENTRIES, stored(4, ENGLISH)]
+BASE = "https://feeds.example.org"
+VI_META = FeedMeta(
+    feed_id=f"{BASE}/feeds/vncpc-vi.atom",
+    title="VNCPC – Tin tức",
+    subtitle="Tin mới từ VNCPC",
+    self_url=f"{BASE}/feeds/vncpc-vi.atom",
+    site_url="https://vncpc.org/tin-tuc/",
+    language="vi",
+)
+
+
+def check_golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if os.environ.get("FEEDBOT_REGEN_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} differs from its golden file; FEEDBOT_REGEN_GOLDEN=1 to update"
+
+
+def rss_meta(meta: FeedMeta) -> FeedMeta:
+    return FeedMeta(meta.feed_id, meta.title, meta.subtitle, meta.self_url.replace(".atom", ".rss"),
+                    meta.site_url, meta.language)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- golden + determinism
+
+
+def test_golden_atom_rss_ics_opml() -> None:
+    check_golden("vncpc-vi.atom", build_atom(VI_ENTRIES, VI_META))
+    check_golden("vncpc-vi.rss", build_rss(VI_ENTRIES, rss_meta(VI_META)))
+    check_golden("events.ics", build_ics(ALL_ENTRIES))
+    check_golden("feeds.opml", build_opml([VI_META]))
+
+
+def test_empty_feed_golden_and_valid() -> None:
+    data = build_atom([], VI_META)
+    check_golden("empty.atom", data)
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0 and parsed.entries == []
+    assert parsed.feed.updated_parsed[:3] == (1970, 1, 1)
+    assert_atom_structure(data)
+
+
+def test_builds_are_deterministic() -> None:
+    assert build_atom(VI_ENTRIES, VI_META) == build_atom(list(reversed(VI_ENTRIES)), VI_META)
+    assert build_rss(ALL_ENTRIES, VI_META) == build_rss(ALL_ENTRIES, VI_META)
+    assert build_ics(ALL_ENTRIES) == build_ics(list(reversed(ALL_ENTRIES)))
+
+
+# --------------------------------------------------------------------------- feedparser
+
+
+def test_atom_parses_with_the_right_entries() -> None:
+    parsed = feedparser.parse(build_atom(VI_ENTRIES, VI_META))
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert [e.id for e in parsed.entries] == [ANNOUNCEMENT.url, REPORT.url, PLAIN.url]  # newest first
+    report = parsed.entries[1]
+    assert report.published == "2026-02-12T09:05:00+07:00"
+    assert report.updated == "2026-03-05T08:00:00+07:00"  # content changed after first seen
+    assert report.author == "Ngọc Lan"
+    assert [t.term for t in report.tags] == ["Tin tức", "Hoạt động", "event", "recommendation"]
+    assert report.summary == REPORT.extraction.summary
+    html = report.content[0].value
+    assert "<script" not in html and "onclick" not in html and "<iframe" not in html
+    assert html.index("Thời gian:") < html.index("10/2/2026 – 11/2/2026") < html.index("Trong 2 ngày")
+    assert "<ol><li>Doanh nghiệp cần" in html and "<ul><li>Vốn vay ưu đãi;</li>" in html
+    assert parsed.entries[2].updated == "2026-01-06T10:00:00+07:00"  # the page's own modified time
+    assert parsed.feed.updated == "2026-03-05T08:00:00+07:00"  # newest entry's updated
+
+
+def test_control_characters_are_stripped() -> None:
+    parsed = feedparser.parse(build_atom(VI_ENTRIES, VI_META))
+    assert parsed.entries[0].title == "Thông báo khóa tập huấn kiểm kê khí nhà kính cho doanh nghiệp"
+    assert "\x01" not in parsed.entries[0].summary
+
+
+def test_summary_falls_back_to_the_first_300_characters() -> None:
+    summary = entry_summary(PLAIN)
+    assert summary.endswith("…") and len(summary) <= 301
+    assert PLAIN.body_text.startswith(summary[:-1])
+
+
+def test_rss_parses_with_guids_and_content() -> None:
+    data = build_rss(ALL_ENTRIES, rss_meta(VI_META))
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "rss20"
+    assert [e.id for e in parsed.entries] == [ENGLISH.url, ANNOUNCEMENT.url, REPORT.url, PLAIN.url]
+    assert parsed.entries[0].published == "Wed, 25 Feb 2026 16:00:00 +0700"
+    assert "Green Industry Forum" in parsed.entries[0].content[0].value
+    root = etree.fromstring(data)
+    channel = root.find("channel")
+    for tag in ("title", "link", "description"):
+        assert channel.findtext(tag), tag
+    assert channel.findtext("link") == VI_META.site_url
+    assert channel.find(f"{ATOM}link[@rel='self']").get("href") == f"{BASE}/feeds/vncpc-vi.rss"
+    for item in channel.iter("item"):
+        assert item.find("guid").get("isPermaLink") == "true" and item.findtext("guid") == item.findtext("link")
+
+
+# --------------------------------------------------------------------------- RFC 4287 structure
+
+
+def assert_atom_structure(data: bytes) -> None:
+    feed = etree.fromstring(data)
+    assert feed.tag == f"{ATOM}feed"
+    for tag in ("id", "title", "updated"):
+        assert len(feed.findall(f"{ATOM}{tag}")) == 1, tag
+    assert len(feed.findall(f"{ATOM}link[@rel='self']")) == 1
+    feed_author = feed.find(f"{ATOM}author/{ATOM}name") is not None
+    for entry in feed.findall(f"{ATOM}entry"):
+        for tag in ("id", "title", "updated"):
+            assert len(entry.findall(f"{ATOM}{tag}")) == 1, tag
+        alternates = [ln for ln in entry.findall(f"{ATOM}link") if ln.get("rel", "alternate") == "alternate"]
+        assert len(alternates) == 1  # a link without rel is rel="alternate" (RFC 4287 4.2.7.2)
+        assert feed_author or entry.find(f"{ATOM}author/{ATOM}name") is not None
+        assert entry.find(f"{ATOM}content").get("type") == "html"
+        for stamp in ("updated", "published"):
+            assert dt.datetime.fromisoformat(entry.findtext(f"{ATOM}{stamp}")).utcoffset() == dt.timedelta(hours=7)
+
+
+def test_atom_follows_rfc4287() -> None:
+    assert_atom_structure(build_atom(ALL_ENTRIES, VI_META))
+
+
+# --------------------------------------------------------------------------- iCalendar
+
+
+def test_ics_events() -> None:
+    calendar = Calendar.from_ical(build_ics(ALL_ENTRIES))
+    assert str(calendar["prodid"]) == "-//vncpc-feedbot//events//EN"
+    events = calendar.walk("VEVENT")
+    # the month-precision "Hội nghị tổng kết" is left out; sorted by start
+    assert [str(e["summary"]) for e in events] == [
+        "Hội thảo Tiết kiệm năng lượng ngành dệt may",
+        "Green Industry Forum",
+        "Khóa tập huấn kiểm kê khí nhà kính",
+    ]
+    workshop, forum, training = events
+    assert workshop.decoded("dtstart") == dt.date(2026, 2, 10)
+    assert workshop.decoded("dtend") == dt.date(2026, 2, 12)  # exclusive
+    assert forum.decoded("dtend") == dt.date(2026, 2, 25)  # single day, no end given
+    assert training.decoded("dtend") == dt.date(2026, 3, 18)
+    assert str(workshop["uid"]) == event_uid(REPORT.url, 0)
+    assert str(workshop["uid"]).endswith("-0@vncpc-feedbot") and len(str(workshop["uid"]).split("-")[0]) == 16
+    assert str(workshop["location"]) == "Khách sạn Biển Xanh, TP Đà Nẵng"
+    assert str(training["location"]) == "Hà Nội"
+    assert str(workshop["url"]) == REPORT.url
+    assert REPORT.extraction.summary in str(workshop["description"]) and REPORT.url in str(workshop["description"])
+    assert workshop.decoded("dtstamp") == SEEN + dt.timedelta(days=3)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_write_atomic(tmp_path: Path) -> None:
+    path = tmp_path / "feeds" / "all.atom"
+    assert write_atomic(path, b"<feed/>") is True
+    stamp = path.stat().st_mtime_ns
+    assert write_atomic(path, b"<feed/>") is False
+    assert path.stat().st_mtime_ns == stamp
+    assert write_atomic(path, b"<feed>2</feed>") is True
+    assert path.read_bytes() == b"<feed>2</feed>"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["all.atom"]  # no temp files left
+
+
+def make_source(source_id: str, name: str, url: str, language: Language) -> Source:
+    return Source(id=source_id, name=name, url=url, listing=ListingSelectors(item=".post"), language=language)
+
+
+def test_publish_all(tmp_path: Path) -> None:
+    sources = [
+        make_source("vncpc-vi", "VNCPC – Tin tức", "https://vncpc.org/tin-tuc/", Language.VI),
+        make_source("vncpc-en", "VNCPC – News", "https://vncpc.org/en/news/", Language.EN),
+    ]
+    with Store.open(database_url(tmp_path / "data")) as store:
+        store.upsert_articles("vncpc-vi", [PLAIN, REPORT, ANNOUNCEMENT], now=SEEN)
+        store.upsert_articles("vncpc-en", [ENGLISH], now=SEEN)
+        public = tmp_path / "public"
+        paths = publish_all(store, sources, public, base_url=BASE + "/", max_entries=2)
+        names = sorted(str(p.relative_to(public)) for p in paths)
+        assert names == sorted(
+            ["feeds.opml", "feeds/events.ics", "feeds/events.atom", "feeds/recommendations.atom"]
+            + [f"feeds/{n}.{ext}" for n in ("vncpc-vi", "vncpc-en", "all") for ext in ("atom", "rss")]
+        )
+        stamps = {p: p.stat().st_mtime_ns for p in paths}
+        assert publish_all(store, sources, public, base_url=BASE, max_entries=2) == paths
+        assert {p: p.stat().st_mtime_ns for p in paths} == stamps  # unchanged bytes are not rewritten
+
+    feeds = {p.name: feedparser.parse(p.read_bytes()) for p in paths if p.suffix in (".atom", ".rss")}
+    assert all(f.bozo == 0 for f in feeds.values())
+    assert [e.id for e in feeds["vncpc-vi.atom"].entries] == [ANNOUNCEMENT.url, REPORT.url]  # max_entries
+    assert [e.id for e in feeds["all.atom"].entries] == [ENGLISH.url, ANNOUNCEMENT.url]
+    assert {e.id for e in feeds["events.atom"].entries} == {ENGLISH.url, ANNOUNCEMENT.url}
+    assert [e.id for e in feeds["recommendations.atom"].entries] == [REPORT.url]
+    assert feeds["vncpc-en.atom"].feed.language == "en"
+    self_links = [ln.href for ln in feeds["vncpc-vi.rss"].feed.links if ln.rel == "self"]
+    assert self_links == [f"{BASE}/feeds/vncpc-vi.rss"]
+    for name in ("vncpc-vi.atom", "all.atom", "events.atom"):
+        assert_atom_structure((public / "feeds" / name).read_bytes())
+    calendar = Calendar.from_ical((public / "feeds" / "events.ics").read_bytes())
+    assert len(calendar.walk("VEVENT")) == 3
+    opml = etree.fromstring((public / "feeds.opml").read_bytes())
+    assert [o.get("xmlUrl") for o in opml.iter("outline")] == [
+        f"{BASE}/feeds/{n}.atom" for n in ("vncpc-vi", "vncpc-en", "all", "events", "recommendations")
+    ]
+
+
+@pytest.mark.parametrize("builder", [build_atom, build_rss])
+def test_empty_feeds_parse(builder) -> None:
+    assert feedparser.parse(builder([], VI_META)).bozo == 0
