@@ -29,7 +29,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
 _CP1258_TONE = re.compile(rb"[\xcc\xec\xd2\xde\xf2]")
 _CP1258_TONED_VOWEL = re.compile(rb"[aeiouyAEIOUY\xc2\xc3\xca\xd4\xd5\xdd\xe2\xe3\xea\xf4\xf5\xfd][\xcc\xec\xd2\xde\xf2]")
 # As browsers do (WHATWG Encoding): these labels mean windows-1252.
-_AS_CP1252 = {"latin_1", "iso8859-1", "ascii"}
+_AS_CP1252 = {"iso8859-1", "ascii"}
 
 
 def decode_html(content: bytes, content_type: str | None = None) -> str:
