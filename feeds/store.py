@@ -466,11 +466,11 @@ class Store:
         self,
         *,
         source_id: str | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
         with_events: bool | None = None,
         with_recommendations: bool | None = None,
     ) -> list[StoredArticle]:
-        """Stored articles, newest publication first."""
+        """Stored articles, newest publication first (``limit=None``: all of them)."""
         query = select(articles)
         if source_id is not None:
             query = query.where(articles.c.source_id == source_id)

@@ -9,6 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select, text
 
 from feeds.errors import StoreError
@@ -398,3 +400,72 @@ def test_concurrent_upserts_from_two_threads(tmp_path: Path) -> None:
         new_ids = results["a"] + results["b"]
         assert len(new_ids) == len(set(new_ids)) == 38  # urls 0..37, each new exactly once
         assert len(store.articles(limit=1000)) == 38
+
+
+def test_two_stores_on_one_file_write_concurrently(tmp_path: Path) -> None:
+    """Like two processes: separate engines queue on SQLite's busy timeout instead of failing."""
+    url = database_url(tmp_path)
+    with Store.open(url) as one, Store.open(url) as two:
+        errors: list[BaseException] = []
+
+        def worker(store: Store, source_id: str, offset: int) -> None:
+            try:
+                for i in range(20):
+                    store.upsert_articles(source_id, [make_article(offset + i, source_id=source_id)], now=T0)
+                    store.record_run(source_id, RefreshResult(source_id), now=T0)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=worker, args=(one, "vncpc-vi", 0)),
+            threading.Thread(target=worker, args=(two, "vncpc-en", 100)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert [(h.source_id, h.article_count) for h in one.health()] == [("vncpc-en", 20), ("vncpc-vi", 20)]
+        assert len(two.articles(limit=None)) == 40
+
+
+def test_schema_compiles_for_postgresql() -> None:
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateTable
+
+    from feeds.store import metadata
+
+    for table in metadata.sorted_tables:
+        ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+        assert f"CREATE TABLE {table.name}" in ddl
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.builds(
+        Extraction,
+        events=st.lists(
+            st.builds(
+                Event,
+                name=st.text(max_size=40),
+                start=st.none() | st.dates(),
+                end=st.none() | st.dates(),
+                time_of_day=st.none() | st.times(),
+                organizers=st.lists(st.text(max_size=20), max_size=3).map(tuple),
+                participants=st.none() | st.integers(min_value=0, max_value=10**6),
+                evidence=st.lists(st.tuples(st.text(max_size=10), st.text(max_size=30)), max_size=3).map(tuple),
+            ),
+            max_size=3,
+        ).map(tuple),
+        recommendations=st.lists(
+            st.builds(Recommendation, index=st.integers(1, 50), text=st.text(max_size=40),
+                      sub_items=st.lists(st.text(max_size=20), max_size=3).map(tuple)),
+            max_size=3,
+        ).map(tuple),
+        summary=st.text(max_size=80),
+    )
+)
+def test_extraction_json_round_trip_property(extraction: Extraction) -> None:
+    import json
+
+    assert extraction_from_json(json.loads(json.dumps(extraction_to_json(extraction)))) == extraction
