@@ -1,0 +1,151 @@
+"""Article bodies: safe HTML for feeds and plain text for extraction.
+
+Works on the element ``feeds.scrape`` has already parsed (a page is parsed once): make its URLs
+absolute, then either serialise it through nh3 (an allow-list sanitiser: no scripts, styles,
+event-handler attributes or iframes) or render it as plain text with paragraphs separated by
+blank lines and list items on their own lines, markers kept ("1.", "•").
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+import nh3
+from bs4 import NavigableString, Tag
+from bs4.element import PreformattedString, Script, Stylesheet, TemplateString
+
+ALLOWED_TAGS = frozenset(
+    "a abbr b blockquote br caption cite code dd div dl dt em figcaption figure h2 h3 h4 h5 h6 hr i img "
+    "li ol p pre q s small span strong sub sup table tbody td tfoot th thead tr u ul".split()
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Elements dropped with everything inside them, whatever the source's `remove` list says.
+ALWAYS_REMOVE = ("script", "style", "noscript", "iframe", "form", "object", "embed", "template", "svg")
+_CONTENT_DROPPED = {"script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "math"}
+_LAZY_SRC = ("data-lazy-src", "data-src", "data-original")
+
+
+def absolutize_urls(root: Tag, base: str) -> None:
+    """Make every ``href``/``src`` below ``root`` absolute; lazy-loaded images get their real src."""
+    for img in root.find_all("img"):
+        lazy = next((img[a] for a in _LAZY_SRC if img.get(a)), None)
+        if lazy:
+            img["src"] = lazy
+    for attr in ("href", "src"):
+        for el in root.find_all(attrs={attr: True}):
+            value = str(el[attr]).strip()
+            if not value.lower().startswith(("javascript:", "data:", "mailto:", "tel:")):
+                el[attr] = urljoin(base, value)
+
+
+def sanitize_html(fragment: str) -> str:
+    """The allow-listed subset of ``fragment`` (URLs must already be absolute)."""
+    cleaned = nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=_CONTENT_DROPPED,
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+    )
+    return _BLANK_LINES.sub("\n", cleaned).strip()
+
+
+# --------------------------------------------------------------------------- plain text
+
+_BLOCKS = frozenset(
+    "address article aside blockquote caption dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr main nav p pre section table".split()
+)
+_PARAGRAPH = "\x00"  # a paragraph break, resolved to a blank line at the end
+_MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-zA-Z][.)]|[•·▪◦●\-–*+])(?:\s|$)")
+_H_SPACE = re.compile(r"[^\S\n\x00]+")
+_LINE_BREAK = re.compile(r"[ \n]*\n[ \n]*")
+_PARA_BREAK = re.compile(r"[ \n\x00]*\x00[ \n\x00]*")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def element_text(root: Tag) -> str:
+    """Plain text of ``root``: blank lines between blocks, one line per list item or ``<br>``."""
+    parts: list[str] = []
+    _walk(root, parts, in_item=False)
+    text = _H_SPACE.sub(" ", "".join(parts))
+    text = _PARA_BREAK.sub("\n\n", _LINE_BREAK.sub("\n", text)).strip()
+    return _join_list_paragraphs(text)
+
+
+def _join_list_paragraphs(text: str) -> str:
+    """Paragraphs that are list items ("1. ...", "• ...", pasted from Word) go on adjacent lines."""
+    paragraphs = text.split("\n\n")
+    out = paragraphs[:1]
+    for para in paragraphs[1:]:
+        if _MARKER.match(para) and _MARKER.match(out[-1].rsplit("\n", 1)[-1]):
+            out[-1] += "\n" + para
+        else:
+            out.append(para)
+    return "\n\n".join(out)
+
+
+def _walk(node: Tag, out: list[str], *, in_item: bool) -> None:
+    for child in node.children:
+        if isinstance(child, Tag):
+            _walk_tag(child, out, in_item=in_item)
+        elif isinstance(child, NavigableString) and not isinstance(
+            child, (PreformattedString, Script, Stylesheet, TemplateString)
+        ):
+            out.append(str(child))
+
+
+def _walk_tag(tag: Tag, out: list[str], *, in_item: bool) -> None:
+    name = tag.name
+    if name == "br":
+        out.append("\n")
+    elif name in ("ul", "ol"):
+        _walk_list(tag, out, in_item=in_item)
+    elif name == "tr":
+        out.append("\n")
+        _walk(tag, out, in_item=in_item)
+        out.append("\n")
+    elif name in ("td", "th"):
+        out.append(" ")
+        _walk(tag, out, in_item=in_item)
+        out.append(" ")
+    elif name in _BLOCKS:
+        brk = "\n" if in_item else _PARAGRAPH
+        out.append(brk)
+        _walk(tag, out, in_item=in_item)
+        out.append(brk)
+    else:
+        _walk(tag, out, in_item=in_item)
+
+
+def _walk_list(tag: Tag, out: list[str], *, in_item: bool) -> None:
+    brk = "\n" if in_item else _PARAGRAPH
+    out.append(brk)
+    number = _list_start(tag)
+    for child in tag.children:
+        if not (isinstance(child, Tag) and child.name == "li"):
+            if isinstance(child, Tag):
+                _walk_tag(child, out, in_item=True)
+            continue
+        out.append("\n")
+        if not _MARKER.match(child.get_text(" ", strip=True)[:8]):
+            out.append(f"{number}. " if tag.name == "ol" else "• ")
+        number += 1
+        _walk(child, out, in_item=True)
+    out.append(brk)
+
+
+def _list_start(tag: Tag) -> int:
+    try:
+        return int(str(tag.get("start", "1")))
+    except ValueError:
+        return 1

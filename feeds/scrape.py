@@ -1,0 +1,562 @@
+"""Pages to values: listing HTML to article links, article HTML to an ``Article``.
+
+Pure: decoded HTML text in, frozen ``feeds.models`` values out. Each page is parsed once, with
+BeautifulSoup's "lxml" builder. Configured selectors come first; when one finds nothing the page's
+metadata is used instead (title: og:title, JSON-LD headline, ``<article> h1``, ``<h1>``,
+``<title>``; date: ``<time datetime>``, ``article:published_time``, JSON-LD ``datePublished``;
+body: ``<article>``, then the largest block of paragraphs).
+
+A comma-separated selector for a single value (title, date, body, author) is tried alternative by
+alternative, left to right: ``"h1.entry-title, h1"`` prefers ``h1.entry-title`` wherever it is, and
+``".entry-content, article"`` prefers the content div over the ``<article>`` that contains it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, Tag
+
+from feeds.dates import parse_datetime
+from feeds.errors import ScrapeError
+from feeds.models import Article, ArticleSelectors, Listing, ListingItem, ListingSelectors, Source
+from feeds.sanitize import ALWAYS_REMOVE, absolutize_urls, element_text, sanitize_html
+from feeds.text import normalize
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SelectorMatch", "canonical_url", "explain_article", "explain_listing", "parse_article", "parse_listing"]
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorMatch:
+    """What one configured selector found on a page (for ``feedbot check-source``).
+
+    ``count`` is how many elements the selector matched; ``samples`` are the first values read;
+    ``fallback`` names the page metadata used instead when the selector found nothing.
+    """
+
+    key: str
+    selector: str | None
+    count: int
+    samples: tuple[str, ...] = ()
+    fallback: str | None = None
+
+
+# --------------------------------------------------------------------------- URLs
+
+_TRACKING = re.compile(
+    r"^(?:utm_\w*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid|"
+    r"_hsenc|_hsmi|mkt_tok|ref_src|spm)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "#")
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """Absolute URL without fragment or tracking parameters; host lower-cased, default port dropped."""
+    url = url.strip()
+    parts = urlsplit(urljoin(base, url) if base else url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return urlunsplit(parts._replace(fragment=""))
+    query = "&".join(p for p in parts.query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0]))
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
+    return urlunsplit((scheme, _netloc(parts, scheme), path, query, ""))
+
+
+def _netloc(parts, scheme: str) -> str:  # type: ignore[no-untyped-def]
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.netloc.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+
+
+def _site_key(host: str | None) -> str:
+    host = (host or "").lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+class _Site:
+    """Which hosts count as the source's own (its host with or without www., plus allowed_hosts)."""
+
+    def __init__(self, url: str, allowed_hosts: Collection[str] = ()) -> None:
+        self.hosts = {_site_key(urlsplit(url).hostname), *(_site_key(h) for h in allowed_hosts)}
+
+    def link(self, href: str | None, base: str) -> str | None:
+        """The canonical absolute URL of an on-site http(s) link, or None."""
+        href = (href or "").strip()
+        if not href or href.lower().startswith(_SKIP_SCHEMES):
+            return None
+        url = canonical_url(href, base)
+        parts = urlsplit(url)
+        if parts.scheme not in _DEFAULT_PORTS or _site_key(parts.hostname) not in self.hosts:
+            return None
+        return url
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "lxml")
+
+
+@lru_cache(maxsize=256)
+def _alternatives(selector: str) -> tuple[str, ...]:
+    """Split a selector group at its top-level commas (not inside (), [] or quotes)."""
+    parts, depth, quote_char, start = [], 0, "", 0
+    for i, ch in enumerate(selector):
+        if quote_char:
+            quote_char = "" if ch == quote_char else quote_char
+        elif ch in "\"'":
+            quote_char = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(selector[start:i])
+            start = i + 1
+    parts.append(selector[start:])
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+def _first(root: Tag, selector: str | None) -> Tag | None:
+    """The first element matching the first alternative of ``selector`` that matches anything."""
+    for alternative in _alternatives(selector) if selector else ():
+        found = root.select_one(alternative)
+        if found is not None:
+            return found
+    return None
+
+
+def _text(el: Tag | None) -> str:
+    return normalize(" ".join(el.get_text(" ").split())) if el is not None else ""
+
+
+def _base(soup: BeautifulSoup, url: str) -> str:
+    """The base for relative links: ``<base href>`` when present, else the page URL."""
+    tag = soup.find("base", href=True)
+    return urljoin(url, str(tag["href"])) if isinstance(tag, Tag) else url
+
+
+def _short(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- listing pages
+
+
+def parse_listing(
+    html: str, url: str, selectors: ListingSelectors, *, allowed_hosts: Collection[str] = ()
+) -> Listing:
+    """The article links of a listing page, in page order, deduplicated; items may be empty.
+
+    Links are absolute and canonical; ``javascript:``/``mailto:`` links and links to other sites
+    (other than ``allowed_hosts``) are dropped.
+    """
+    soup = _soup(html)
+    base, site = _base(soup, url), _Site(url, allowed_hosts)
+    items: dict[str, ListingItem] = {}
+    for el in soup.select(selectors.item):
+        item = _listing_item(el, base, selectors, site)
+        if item is not None and item.url not in items:
+            items[item.url] = item
+    return Listing(url=canonical_url(url), items=tuple(items.values()), next_page=_next_page(soup, url, base, selectors, site))
+
+
+def _item_link(el: Tag, selectors: ListingSelectors) -> Tag | None:
+    link = _first(el, selectors.link)
+    if link is None and el.name == "a":
+        return el
+    return link
+
+
+def _listing_item(el: Tag, base: str, selectors: ListingSelectors, site: _Site) -> ListingItem | None:
+    link = _item_link(el, selectors)
+    url = site.link(str(link.get("href") or ""), base) if link is not None else None
+    if url is None or link is None:
+        return None
+    title = _text(_first(el, selectors.title)) or _text(link)
+    return ListingItem(url=url, title=title or None, date_text=_date_text(_first(el, selectors.date)) or None)
+
+
+def _date_text(el: Tag | None) -> str:
+    """A date element's machine-readable attribute when it has one, else its text."""
+    if el is None:
+        return ""
+    for attr in ("datetime", "content"):
+        value = el.get(attr)
+        if value and str(value).strip():
+            return str(value).strip()
+    return _text(el)
+
+
+def _next_page(soup: BeautifulSoup, url: str, base: str, selectors: ListingSelectors, site: _Site) -> str | None:
+    link = _first(soup, selectors.next_page)
+    if link is None:
+        return None
+    target = site.link(str(link.get("href") or ""), base)
+    return None if target == canonical_url(url) else target
+
+
+def explain_listing(
+    html: str, url: str, selectors: ListingSelectors, *, allowed_hosts: Collection[str] = ()
+) -> list[SelectorMatch]:
+    """What each listing selector matched, for an admin checking a source."""
+    soup = _soup(html)
+    base, site = _base(soup, url), _Site(url, allowed_hosts)
+    elements = soup.select(selectors.item)
+    links = [_item_link(el, selectors) for el in elements]
+    urls = [u for u in (site.link(str(a.get("href") or ""), base) for a in links if a is not None) if u]
+    titles = [_text(t) for t in (_first(el, selectors.title) for el in elements) if t is not None]
+    dates = [_date_text(d) for d in (_first(el, selectors.date) for el in elements) if d is not None]
+    next_page = _next_page(soup, url, base, selectors, site)
+    return [
+        SelectorMatch("item", selectors.item, len(elements), tuple(_short(_text(e), 80) for e in elements[:3])),
+        SelectorMatch("link", selectors.link, len(urls), tuple(urls[:3])),
+        SelectorMatch("title", selectors.title, len(titles), tuple(titles[:3]), None if titles else "link text"),
+        SelectorMatch("date", selectors.date, len(dates), tuple(dates[:3])),
+        SelectorMatch("next_page", selectors.next_page, int(next_page is not None), (next_page,) if next_page else ()),
+    ]
+
+
+# --------------------------------------------------------------------------- page metadata
+
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "webpage"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Meta:
+    """``<meta>`` values by lower-cased property/name/itemprop, and the page's JSON-LD article."""
+
+    values: dict[str, tuple[str, ...]]
+    ld: dict
+    ld_by_id: dict
+
+    def first(self, *keys: str) -> str:
+        return next((v[0] for k in keys if (v := self.values.get(k))), "")
+
+
+def _read_meta(soup: BeautifulSoup) -> _Meta:
+    values: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        key = tag.get("property") or tag.get("name") or tag.get("itemprop")
+        content = " ".join(str(tag.get("content") or "").split())
+        if key and content:
+            values.setdefault(str(key).lower(), []).append(content)
+    objects = list(_json_ld_objects(soup))
+    by_id = {str(o["@id"]): o for o in objects if isinstance(o.get("@id"), str)}
+    article = next((o for o in objects if _ld_types(o) & _ARTICLE_TYPES - {"webpage"}), None)
+    article = article or next((o for o in objects if "headline" in o or "datePublished" in o), {})
+    return _Meta({k: tuple(v) for k, v in values.items()}, article, by_id)
+
+
+def _json_ld_objects(soup: BeautifulSoup) -> Iterable[dict]:
+    for script in soup.find_all("script", attrs={"type": re.compile(r"ld\+json", re.I)}):
+        try:
+            data = json.loads(script.string or script.get_text() or "null", strict=False)
+        except ValueError:
+            log.debug("ignoring JSON-LD that does not parse")
+            continue
+        yield from _flatten_ld(data)
+
+
+def _flatten_ld(data: object) -> Iterable[dict]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten_ld(item)
+    elif isinstance(data, dict):
+        yield data
+        yield from _flatten_ld(data.get("@graph"))
+
+
+def _ld_types(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def _ld_names(meta: _Meta, value: object) -> list[str]:
+    """Names in a JSON-LD author/section value: a string, {"name"}, an {"@id"} reference or a list."""
+    if isinstance(value, list):
+        return [n for v in value for n in _ld_names(meta, v)]
+    if isinstance(value, dict):
+        if "name" not in value:
+            value = meta.ld_by_id.get(str(value.get("@id")), {})
+        value = value.get("name")
+    return [normalize(" ".join(value.split()))] if isinstance(value, str) and value.strip() else []
+
+
+def _strip_site_name(title: str, meta: _Meta) -> str:
+    site = meta.first("og:site_name")
+    for sep in (" – ", " - ", " | ", " — ", " :: "):
+        if site and title.endswith(sep + site) and len(title) > len(sep + site):
+            return title[: -len(sep + site)].strip()
+    return title
+
+
+# --------------------------------------------------------------------------- article pages
+
+_FALLBACK_TRIM = ("header", "footer", "nav", "aside")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Everything read from an article page before it becomes an ``Article`` (or an explanation)."""
+
+    url: str
+    base: str
+    title: str
+    title_from: str | None
+    published: dt.datetime | None
+    published_from: str | None
+    published_raw: str
+    modified: dt.datetime | None
+    author: str | None
+    author_from: str | None
+    categories: tuple[str, ...]
+    categories_from: str | None
+    body: Tag | None
+    body_from: str | None
+    og_image: str
+    removed: int
+
+
+def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> Article:
+    """The article on ``html``; ``ScrapeError`` (naming the source and URL) without title or body."""
+    parts = _read_article(_soup(html), url, source)
+    body_html, body_text, images = _render_body(parts)
+    if not body_text:
+        raise ScrapeError(
+            f"the article body is empty after removing {list(source.article.remove) or 'nothing'}: "
+            "check [sources.article] body and remove", url=url, source=source.id,
+        )
+    return Article(
+        url=parts.url,
+        source_id=source.id,
+        title=parts.title,
+        published=parts.published or now,
+        body_html=body_html,
+        body_text=body_text,
+        language=source.language,
+        date_is_guess=parts.published is None,
+        modified=parts.modified,
+        author=parts.author,
+        categories=parts.categories,
+        images=images,
+    )
+
+
+def _read_article(soup: BeautifulSoup, url: str, source: Source) -> _Parts:
+    sel, tz, meta = source.article, source.tz, _read_meta(soup)
+    base = _base(soup, url)
+    title, title_from = _read_title(soup, sel, meta)
+    if not title:
+        raise ScrapeError(_missing("title", sel.title, "og:title, JSON-LD headline, <h1> or <title>"), url=url, source=source.id)
+    body, body_from = _read_body(soup, sel)
+    if body is None:
+        raise ScrapeError(_missing("body", sel.body, "<article> or block of paragraphs"), url=url, source=source.id)
+    published, published_from, raw = _read_published(soup, sel, meta, tz)
+    author, author_from = _read_author(soup, sel, meta)
+    categories, categories_from = _read_categories(soup, sel, meta)
+    return _Parts(
+        url=_article_url(soup, url, base, _Site(url, source.allowed_hosts)), base=base,
+        title=title, title_from=title_from,
+        published=published, published_from=published_from, published_raw=raw,
+        modified=_read_modified(meta, tz),
+        author=author, author_from=author_from,
+        categories=categories, categories_from=categories_from,
+        body=body, body_from=body_from, og_image=meta.first("og:image", "og:image:url"),
+        removed=_clean_body(body, sel, trim=body_from is not None),
+    )
+
+
+def _missing(key: str, selector: str | None, fallbacks: str) -> str:
+    what = f"selector {selector!r} matched nothing" if selector else f"no {key} selector is configured"
+    return f"no {key} found: {what} and the page has no {fallbacks}; check [sources.article] {key}"
+
+
+def _article_url(soup: BeautifulSoup, url: str, base: str, site: _Site) -> str:
+    """rel=canonical when it points at the source's own site, else the page URL (canonicalised)."""
+    link = soup.select_one("link[rel~=canonical][href]")
+    canonical = site.link(str(link["href"]), base) if link is not None else None
+    return canonical or canonical_url(url)
+
+
+def _fallback(candidates) -> tuple:  # type: ignore[no-untyped-def]
+    """The first (value, name) whose getter returns something truthy, else (empty, None)."""
+    for name, get in candidates:
+        value = get()
+        if value:
+            return value, name
+    return None, None
+
+
+def _read_title(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[str, str | None]:
+    title = _text(_first(soup, sel.title))
+    if title:
+        return title, None
+    value, name = _fallback((
+        ("og:title", lambda: normalize(_strip_site_name(meta.first("og:title"), meta))),
+        ("JSON-LD headline", lambda: normalize(" ".join(str(meta.ld.get("headline") or "").split()))),
+        ("<article> h1", lambda: _text(soup.select_one("article h1"))),
+        ("<h1>", lambda: _text(soup.find("h1"))),
+        ("<title>", lambda: _strip_site_name(_text(soup.find("title")), meta)),
+    ))
+    return value or "", name
+
+
+def _read_published(
+    soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta, tz: ZoneInfo
+) -> tuple[dt.datetime | None, str | None, str]:
+    """(when, fallback used or None, the text it was read from)."""
+    candidates = [(None, lambda raw=raw: raw) for raw in _date_candidates(_first(soup, sel.date))]
+    candidates += [
+        ("<time datetime>", lambda: str(t["datetime"]) if (t := soup.find("time", datetime=True)) else ""),
+        ("article:published_time", lambda: meta.first("article:published_time", "datepublished")),
+        ("JSON-LD datePublished", lambda: str(meta.ld.get("datePublished") or "")),
+    ]
+    for name, get in candidates:
+        raw = get()
+        when = parse_datetime(raw, tz) if raw else None
+        if when is not None:
+            return when, name, raw
+    return None, None, ""
+
+
+def _date_candidates(el: Tag | None) -> list[str]:
+    if el is None:
+        return []
+    attrs = [str(el.get(a)).strip() for a in ("datetime", "content") if el.get(a)]
+    return [*attrs, _text(el)]
+
+
+def _read_modified(meta: _Meta, tz: ZoneInfo) -> dt.datetime | None:
+    for raw in (meta.first("article:modified_time", "og:updated_time", "datemodified"), meta.ld.get("dateModified")):
+        when = parse_datetime(str(raw), tz) if raw else None
+        if when is not None:
+            return when
+    return None
+
+
+def _plausible_name(text: str) -> str:
+    return text if 0 < len(text) <= 120 and "://" not in text else ""
+
+
+def _read_author(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[str | None, str | None]:
+    author = _plausible_name(_text(_first(soup, sel.author)))
+    if author:
+        return author, None
+    return _fallback((
+        ('rel="author"', lambda: _plausible_name(_text(soup.select_one("a[rel~=author]")))),
+        (".author", lambda: _plausible_name(_text(soup.select_one(".author")))),
+        ("meta author", lambda: _plausible_name(normalize(meta.first("author")))),
+        ("JSON-LD author", lambda: _plausible_name(", ".join(_ld_names(meta, meta.ld.get("author"))))),
+    ))
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _read_categories(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[tuple[str, ...], str | None]:
+    found = _unique(_text(e) for e in soup.select(sel.category)) if sel.category else ()
+    if found:
+        return found, None
+    value, name = _fallback((
+        ('rel="category"', lambda: _unique(_text(a) for a in soup.select("a[rel~=category]"))),
+        ("article:section", lambda: _unique(normalize(v) for v in meta.values.get("article:section", ()))),
+        (".cat-links a", lambda: _unique(_text(a) for a in soup.select(".cat-links a"))),
+        ("JSON-LD articleSection", lambda: _unique(_ld_names(meta, meta.ld.get("articleSection")))),
+    ))
+    return value or (), name
+
+
+def _read_body(soup: BeautifulSoup, sel: ArticleSelectors) -> tuple[Tag | None, str | None]:
+    body = _first(soup, sel.body)
+    if body is not None:
+        return body, None
+    article = soup.find("article")
+    if isinstance(article, Tag):
+        return article, "<article>"
+    block = _largest_text_block(soup)
+    return (block, "largest text block") if block is not None else (None, None)
+
+
+def _largest_text_block(soup: BeautifulSoup) -> Tag | None:
+    """The element whose direct ``<p>`` children hold the most text (else ``<body>``)."""
+    scores: dict[int, tuple[Tag, int]] = {}
+    for p in soup.find_all("p"):
+        if isinstance(p.parent, Tag):
+            parent, score = scores.get(id(p.parent), (p.parent, 0))
+            scores[id(parent)] = (parent, score + len(p.get_text(strip=True)))
+    best = max(scores.values(), key=lambda entry: entry[1], default=None)
+    if best is not None and best[1] > 0:
+        return best[0]
+    return soup.body if isinstance(soup.body, Tag) else None
+
+
+def _clean_body(body: Tag, sel: ArticleSelectors, *, trim: bool) -> int:
+    """Remove the configured and always-removed elements from ``body``; how many were removed."""
+    removed = 0
+    for selector in (*sel.remove, *ALWAYS_REMOVE, *(_FALLBACK_TRIM if trim else ())):
+        for el in body.select(selector):
+            if not el.decomposed:
+                el.decompose()
+                removed += 1
+    return removed
+
+
+def _render_body(parts: _Parts) -> tuple[str, str, tuple[str, ...]]:
+    """(sanitised HTML, plain text, image URLs) of the cleaned body."""
+    body = parts.body
+    assert body is not None
+    absolutize_urls(body, parts.base)
+    images = [str(img["src"]) for img in body.find_all("img", src=True)]
+    if parts.og_image:
+        images.append(urljoin(parts.base, parts.og_image))
+    web_images = _unique(u for u in images if u.startswith(("http://", "https://")))
+    return normalize(sanitize_html(body.decode_contents())), normalize(element_text(body)), web_images
+
+
+def explain_article(html: str, url: str, source: Source) -> list[SelectorMatch]:
+    """What each article selector matched (and which fallback was used), for an admin."""
+    soup, sel = _soup(html), source.article
+    counts = {key: len(soup.select(s)) if s else 0 for key, s in _article_selectors(sel)}
+    removable = sum(len(soup.select(s)) for s in sel.remove)
+    canonicals = len(soup.select("link[rel~=canonical][href]"))
+    parts = _read_article(soup, url, source)
+    _, body_text, images = _render_body(parts)
+    when = f"{parts.published_raw} → {parts.published.isoformat()}" if parts.published else ""
+    values: dict[str, tuple[tuple[str, ...], str | None]] = {
+        "title": ((parts.title,), parts.title_from),
+        "date": ((when,) if when else (), parts.published_from),
+        "body": ((_short(body_text.replace("\n", " "), 160),) if body_text else (), parts.body_from),
+        "author": ((parts.author,) if parts.author else (), parts.author_from),
+        "category": (parts.categories[:3], parts.categories_from),
+    }
+    matches = [SelectorMatch(key, s, counts[key], *values[key]) for key, s in _article_selectors(sel)]
+    matches.append(SelectorMatch("remove", ", ".join(sel.remove) or None, removable, (f"{parts.removed} removed from the body",)))
+    matches.append(SelectorMatch("canonical", "link[rel=canonical]", canonicals, (parts.url,)))
+    matches.append(SelectorMatch("images", "img, og:image", len(images), images[:3]))
+    return matches
+
+
+def _article_selectors(sel: ArticleSelectors) -> tuple[tuple[str, str | None], ...]:
+    return (("title", sel.title), ("date", sel.date), ("body", sel.body), ("author", sel.author), ("category", sel.category))
