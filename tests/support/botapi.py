@@ -609,7 +609,7 @@ def _check_text(params: dict) -> str:
             raise ApiError(400, f"Bad Request: can't parse entities: {err}") from None
     if not plain.strip():
         raise ApiError(400, "Bad Request: message text is empty")
-    if len(plain) > MAX_TEXT:
+    if _utf16_len(plain.strip()) > MAX_TEXT:  # Telegram counts UTF-16 units after parsing
         raise ApiError(400, "Bad Request: message is too long")
     return plain
 
