@@ -1,0 +1,168 @@
+"""`feedbot` commands as an admin uses them, against the bundled site served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "bot" / "demo_site"
+
+SOURCES = """
+[[sources]]
+id = "demo-vi"
+name = "VNCPC – Tin tức (demo)"
+url = "{base}/tin-tuc/"
+language = "vi"
+
+[sources.listing]
+item = "article, .post, .type-post"
+link = "h2 a, h3 a, .entry-title a"
+title = ".entry-title"
+date = "time, .entry-date, .date"
+next_page = "a.next, .nav-previous a, a.next.page-numbers"
+
+[sources.article]
+title = "h1.entry-title, h1"
+date = "time.entry-date, .entry-date, .date"
+body = ".entry-content, .post-content, article"
+remove = ["script", "style", ".share"]
+
+[[sources]]
+id = "demo-en"
+name = "VNCPC – News (demo)"
+url = "{base}/en/news/"
+language = "en"
+
+[sources.listing]
+item = "article"
+link = "h2 a, .entry-title a"
+"""
+
+
+@pytest.fixture
+def env(tmp_path, site, monkeypatch):
+    site.add_dir(DEMO)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES.format(base=site.base), encoding="utf-8")
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[fetch]\ndelay_seconds = 0\ntimeout_seconds = 3\n", encoding="utf-8")
+    monkeypatch.setenv("FEEDBOT_SETTINGS", str(settings))
+    monkeypatch.setenv("FEEDBOT_SOURCES", str(sources))
+    monkeypatch.setenv("FEEDBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FEEDBOT_PUBLIC_BASE_URL", "https://feeds.example.org")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    return tmp_path
+
+
+def test_scrape_prints_counts_and_publishes_valid_feeds(env, capsys):
+    assert main(["scrape"]) == 0
+    out = capsys.readouterr().out
+    assert "demo-vi" in out and "demo-en" in out and "first run" in out
+    feeds = env / "data" / "public" / "feeds"
+    for name in ("all.atom", "all.rss", "demo-vi.atom", "demo-vi.rss", "demo-en.atom"):
+        parsed = feedparser.parse((feeds / name).read_bytes())
+        assert parsed.bozo == 0, (name, parsed.get("bozo_exception"))
+        assert parsed.entries, name
+    atom = feedparser.parse((feeds / "all.atom").read_bytes())
+    assert any(link.get("rel") == "self" and link["href"] == "https://feeds.example.org/feeds/all.atom"
+               for link in atom.feed.links)
+    assert (env / "data" / "public" / "feeds.opml").exists()
+
+
+def test_second_scrape_reports_not_modified(env, capsys):
+    assert main(["scrape"]) == 0
+    capsys.readouterr()
+    assert main(["scrape", "--source", "demo-vi"]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("demo-vi")][0]
+    assert line.split()[1:5] == ["1", "1", "0", "0"]  # pages, 304, new, changed
+
+
+def test_scrape_exit_1_when_a_source_fails(env, site, capsys):
+    site.add("/tin-tuc/", b"", status=500)
+    assert main(["scrape"]) == 1
+    assert "500" in capsys.readouterr().out
+
+
+def test_articles_json_has_every_field(env, capsys):
+    main(["scrape", "--no-publish"])
+    capsys.readouterr()
+    assert main(["articles", "--source", "demo-vi", "--limit", "3", "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    row = json.loads(lines[0])
+    for key in ("id", "first_seen", "updated", "content_hash"):
+        assert key in row
+    for key in ("url", "title", "published", "body_html", "body_text", "author", "categories", "images",
+                "date_is_guess"):
+        assert key in row["article"]
+    assert set(row["article"]["extraction"]) == {"events", "recommendations", "summary"}
+
+
+def test_check_source_is_a_dry_run(env, capsys):
+    assert main(["check-source", "demo-vi"]) == 0
+    out = capsys.readouterr().out
+    assert "item" in out and "match(es)" in out and "would store" in out
+    assert not (env / "data" / "feedbot.db").exists()
+
+
+def test_check_source_reports_broken_selector(env, site, capsys):
+    site.add("/changed/", "<html><body><div class='grid'><p>x</p></div></body></html>")
+    assert main(["check-source", "demo-vi", "--url", site.url("/changed/")]) == 1
+    assert "BROKEN" in capsys.readouterr().out
+
+
+BAD = [
+    ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\ncolour = 1\n[sources.listing]\nitem = "a"\n', "colour"),
+    ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\n[sources.listing]\nitem = "a[["\n', "listing.item"),
+    ('[[sources]]\nid = "Bad Id"\nname = "X"\nurl = "https://e.org/"\n[sources.listing]\nitem = "a"\n', "id"),
+    ('[[sources]]\nid = "x"\nname = "X"\nurl = "notaurl"\n[sources.listing]\nitem = "a"\n', "url"),
+    ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\n', "listing"),
+]
+
+
+@pytest.mark.parametrize("text, key", BAD)
+def test_bad_sources_exit_2_naming_file_and_key_and_change_nothing(env, capsys, text, key):
+    main(["scrape"])
+    db = env / "data" / "feedbot.db"
+    before = db.stat().st_mtime_ns
+    (env / "sources.toml").write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["scrape"]) == 2
+    err = capsys.readouterr().err
+    assert "sources.toml" in err and key in err
+    assert db.stat().st_mtime_ns == before
+
+
+def test_bad_settings_exit_2(env, capsys):
+    (env / "settings.toml").write_text("[http]\nport = -1\n")
+    assert main(["publish"]) == 2
+    assert "http.port" in capsys.readouterr().err
+
+
+def test_config_masks_secrets(env, capsys, monkeypatch):
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-token-value")
+    monkeypatch.setenv("FEEDBOT_TELEGRAM_WEBHOOK_SECRET", "hook-secret")
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    assert "SECRET-token-value" not in out and "hook-secret" not in out
+    dumped = json.loads(out)
+    assert dumped["settings"]["telegram"]["token"] == "set (hidden)"
+    assert [s["id"] for s in dumped["sources"]] == ["demo-vi", "demo-en"]
+
+
+def test_every_command_has_help():
+    commands = ["scrape", "publish", "check-source", "articles", "reextract", "config", "run", "demo"]
+    for cmd in [None, *commands]:
+        args = [sys.executable, "-m", "bot.cli"] + ([cmd] if cmd else []) + ["--help"]
+        r = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=60,
+                           env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "999:never-shown"})
+        assert r.returncode == 0, r.stderr
+        assert "usage: feedbot" in r.stdout and "never-shown" not in r.stdout
