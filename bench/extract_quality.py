@@ -293,7 +293,9 @@ def _org_match(a: str, b: str) -> bool:
     return bool(fa and fb) and (fa in fb or fb in fa)
 
 
-def match_one_to_one(gold: Iterable[str], pred: Iterable[str], same: Callable[[str, str], bool]) -> tuple[int, list[str], list[str]]:
+def match_one_to_one(
+    gold: Iterable[str], pred: Iterable[str], same: Callable[[str, str], bool]
+) -> tuple[int, list[str], list[str]]:
     """Greedy one-to-one matching: (matched, unmatched gold, unmatched predicted)."""
     left = list(pred)
     missed: list[str] = []
@@ -389,7 +391,8 @@ def score_items(report: Report, case: str, row: str, gold: Sequence[str], pred: 
 def score_case(report: Report, case: str, gold: Facts, pred: Facts) -> None:
     report.files += 1
     score_events(report, case, gold, pred)
-    score_items(report, case, "recommendation items", [r.text for r in gold.recommendations], [r.text for r in pred.recommendations])
+    gold_items = [r.text for r in gold.recommendations]
+    score_items(report, case, "recommendation items", gold_items, [r.text for r in pred.recommendations])
     gold_subs = [s for r in gold.recommendations for s in r.sub_items]
     pred_subs = [s for r in pred.recommendations for s in r.sub_items]
     score_items(report, case, "recommendation sub-items", gold_subs, pred_subs)

@@ -26,19 +26,23 @@ MIN_F1 = 0.9
 
 # Canonical names: no "tỉnh"/"thành phố"/"TP", traditional tone placement. The 63 provinces and
 # centrally-run cities before the 1 July 2025 merger, plus "Huế" (the one new name after it).
-CANONICAL_PROVINCES = frozenset(
-    """Hà Nội|Hồ Chí Minh|Hải Phòng|Đà Nẵng|Cần Thơ|An Giang|Bà Rịa - Vũng Tàu|Bắc Giang|Bắc Kạn|
-    Bạc Liêu|Bắc Ninh|Bến Tre|Bình Định|Bình Dương|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Đắk Lắk|
-    Đắk Nông|Điện Biên|Đồng Nai|Đồng Tháp|Gia Lai|Hà Giang|Hà Nam|Hà Tĩnh|Hải Dương|Hậu Giang|
-    Hòa Bình|Hưng Yên|Khánh Hòa|Kiên Giang|Kon Tum|Lai Châu|Lâm Đồng|Lạng Sơn|Lào Cai|Long An|
-    Nam Định|Nghệ An|Ninh Bình|Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi|
-    Quảng Ninh|Quảng Trị|Sóc Trăng|Sơn La|Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thừa Thiên Huế|
-    Tiền Giang|Trà Vinh|Tuyên Quang|Vĩnh Long|Vĩnh Phúc|Yên Bái|Huế""".replace("\n", "").split("|")
-)
-CANONICAL_PROVINCES = frozenset(name.strip() for name in CANONICAL_PROVINCES)
-KINDS = {"conference", "workshop", "training", "forum", "ceremony", "meeting", "exhibition", "survey", "launch", "other"}
+_PROVINCES = """
+Hà Nội|Hồ Chí Minh|Hải Phòng|Đà Nẵng|Cần Thơ|An Giang|Bà Rịa - Vũng Tàu|Bắc Giang|Bắc Kạn|Bạc Liêu|
+Bắc Ninh|Bến Tre|Bình Định|Bình Dương|Bình Phước|Bình Thuận|Cà Mau|Cao Bằng|Đắk Lắk|Đắk Nông|
+Điện Biên|Đồng Nai|Đồng Tháp|Gia Lai|Hà Giang|Hà Nam|Hà Tĩnh|Hải Dương|Hậu Giang|Hòa Bình|Hưng Yên|
+Khánh Hòa|Kiên Giang|Kon Tum|Lai Châu|Lâm Đồng|Lạng Sơn|Lào Cai|Long An|Nam Định|Nghệ An|Ninh Bình|
+Ninh Thuận|Phú Thọ|Phú Yên|Quảng Bình|Quảng Nam|Quảng Ngãi|Quảng Ninh|Quảng Trị|Sóc Trăng|Sơn La|
+Tây Ninh|Thái Bình|Thái Nguyên|Thanh Hóa|Thừa Thiên Huế|Tiền Giang|Trà Vinh|Tuyên Quang|Vĩnh Long|
+Vĩnh Phúc|Yên Bái|Huế"""
+CANONICAL_PROVINCES = frozenset(name.strip() for name in _PROVINCES.replace("\n", "").split("|"))
+KINDS = {
+    "conference", "workshop", "training", "forum", "ceremony",
+    "meeting", "exhibition", "survey", "launch", "other",
+}
 EVENT_KEYS = {"kind", "start", "end", "precision", "province", "organizers", "participants", "status"}
-LABEL_LEFT_IN = re.compile(r"^\s*(?:\(?\d+[.)]|\(?[a-zđ]\)|[•\-–]|(?:một|hai|ba|bốn|năm) là\b)", re.IGNORECASE)
+LABEL_LEFT_IN = re.compile(
+    r"^\s*(?:\(?\d+[.)]|\(?[a-zđ]\)|[•\-–]|(?:một|hai|ba|bốn|năm) là\b)", re.IGNORECASE
+)
 
 
 def _load_quality():
@@ -97,7 +101,8 @@ def test_article_file_is_well_formed(txt):
 def test_labels_are_well_formed(txt):
     data = json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
     assert set(data) == {"events", "recommendations"}
-    published = dt.datetime.fromisoformat(quality.parse_article(txt.read_text(encoding="utf-8"), where=txt.name)[0]["published"])
+    fields, _ = quality.parse_article(txt.read_text(encoding="utf-8"), where=txt.name)
+    published = dt.datetime.fromisoformat(fields["published"])
     for event in data["events"]:
         _check_event(event, published.date())
     for rec in data["recommendations"]:
@@ -150,14 +155,16 @@ def test_scorer_gives_gold_a_perfect_score(cases):
 
 
 def test_scorer_counts_wrong_fields_and_lenient_matches():
-    day = dt.date(2019, 5, 26)
+    day, next_day = dt.date(2019, 5, 26), dt.date(2019, 5, 27)
+    centre = "Trung tâm Sản xuất sạch Việt Nam"
+    item = "Các bộ, ngành cần tiếp tục đầu tư cho các mô hình sản xuất sạch hơn tại địa phương."
     gold = quality.Facts(
-        (quality.EventFacts(day, day, "workshop", "Khánh Hòa", ("Trung tâm Sản xuất sạch Việt Nam",), 200, "past"),),
-        (quality.RecFacts("Các bộ, ngành cần tiếp tục đầu tư cho các mô hình sản xuất sạch hơn tại địa phương."),),
+        (quality.EventFacts(day, day, "workshop", "Khánh Hòa", (centre,), 200, "past"),),
+        (quality.RecFacts(item),),
     )
     pred = quality.Facts(
-        (quality.EventFacts(day, day + dt.timedelta(days=1), "conference", "Khanh Hoa", ("VNCPC", "Trung tâm Sản xuất sạch Việt Nam (VNCPC)"), 30, "past"),),
-        (quality.RecFacts("các bộ, ngành cần tiếp tục đầu tư cho các mô hình sản xuất sạch hơn"),),
+        (quality.EventFacts(day, next_day, "conference", "Khanh Hoa", ("VNCPC", f"{centre} (VNCPC)"), 30, "past"),),
+        (quality.RecFacts(item.lower().removesuffix(" tại địa phương.")),),
     )
     report = quality.Report()
     quality.score_case(report, "x", gold, pred)
