@@ -48,7 +48,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
 from feeds.errors import StoreError
@@ -371,9 +371,8 @@ class Store:
             yield
         except SQLAlchemyError as exc:
             detail = getattr(exc, "orig", None) or exc
-            raise StoreError(
-                f"database {self._where}: {detail}; check that the file is writable and not corrupt"
-            ) from exc
+            hint = "; check that the database exists, is writable and not corrupt" if isinstance(exc, DBAPIError) else ""
+            raise StoreError(f"database {self._where}: {detail}{hint}") from exc
 
     # ----------------------------------------------------------------- schema
 
@@ -419,7 +418,8 @@ class Store:
         self, source_id: str, batch: Iterable[Article], *, now: dt.datetime, seed: bool = False
     ) -> UpsertResult:
         """Insert new articles, update changed ones (same URL, new content hash), count the rest.
-        ``seed=True`` stores new articles as already fanned out."""
+        ``seed=True`` stores new articles as already fanned out. A URL keeps the source that
+        first stored it; a changed article keeps its fan-out state (it never alerts again)."""
         unique = list({a.url: a for a in batch}.values())
         for attempt in (1, 2):
             try:

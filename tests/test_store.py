@@ -469,3 +469,12 @@ def test_extraction_json_round_trip_property(extraction: Extraction) -> None:
     import json
 
     assert extraction_from_json(json.loads(json.dumps(extraction_to_json(extraction)))) == extraction
+
+
+def test_unopenable_database_says_what_to_check(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="check that the database exists"):
+        Store.open(f"sqlite:///{blocker}/feedbot.db")
+    with pytest.raises(StoreError, match="cannot create data folder"):
+        database_url(blocker / "data")
