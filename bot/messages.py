@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.i18n import MONTHS_EN, escape, t
-from feeds.models import DatePrecision, Event, EventStatus, Recommendation, StoredArticle
+from feeds.models import DatePrecision, Event, EventStatus, Recommendation, SourceHealth, StoredArticle
 
 MAX_MESSAGE_LENGTH = 4096
 _TAG = re.compile(r"<[^>]*>")
@@ -316,15 +318,84 @@ def fit(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
         limit -= max(1, visible_length(cut) - limit)
 
 
+# --------------------------------------------------------------------------- admin texts
+
+
+def format_time(when: dt.datetime | None, *, lang: str, tz: ZoneInfo) -> str:
+    """"28/11/2026 10:30" (vi) / "28 Nov 2026 10:30" (en) in ``tz``; "never" when None."""
+    if when is None:
+        return t(lang, "never")
+    local = when.astimezone(tz)
+    if lang == "en":
+        return f"{local.day} {MONTHS_EN[local.month - 1][:3]} {local.year} {local:%H:%M}"
+    return f"{local:%d/%m/%Y %H:%M}"
+
+
+def render_stats(stats: Any, health: Sequence[SourceHealth], *, lang: str, tz: ZoneInfo) -> str:
+    """/stats: subscribers (by topic), outbox pending/failed, articles, last run per source.
+
+    ``stats`` is a ``bot.subscribers.Stats`` (chats, active, by_topic, by_status).
+    """
+    lines = [
+        t(lang, "stats_heading"),
+        t(lang, "stats_subscribers", active=stats.active, total=stats.chats),
+        t(lang, "stats_outbox", pending=stats.by_status.get("pending", 0), failed=stats.by_status.get("failed", 0)),
+        t(lang, "stats_articles", n=sum(h.article_count for h in health)),
+    ]
+    if stats.by_topic:
+        lines += ["", t(lang, "stats_by_topic")]
+        lines += [t(lang, "stats_topic", topic=k, n=v) for k, v in sorted(stats.by_topic.items())]
+    if health:
+        lines += ["", t(lang, "stats_last_runs")]
+        lines += [f"• {escape(h.source_id)}: {escape(format_time(h.last_run, lang=lang, tz=tz))} {_state(h, lang, tz)}"
+                  for h in health]
+    return fit("\n".join(lines))
+
+
+def _state(health: SourceHealth, lang: str, tz: ZoneInfo) -> str:
+    if health.paused:
+        return t(lang, "health_paused")
+    if health.broken:
+        since = format_time(health.broken_since, lang=lang, tz=tz)
+        return t(lang, "health_broken", since=since, reason=shorten(health.broken_reason or "", 300))
+    if health.consecutive_failures:
+        return t(lang, "health_failing", n=health.consecutive_failures)
+    return t(lang, "health_ok")
+
+
+def render_health(
+    health: Sequence[SourceHealth], names: Mapping[str, str], *, lang: str, tz: ZoneInfo
+) -> list[str]:
+    """/sources: each source's state, last run and success, failures, last error, article count."""
+    if not health:
+        return [t(lang, "no_sources")]
+    blocks = []
+    for h in health:
+        name = names.get(h.source_id, h.source_id)
+        lines = [
+            f"<b>{escape(shorten(name, 100))}</b> ({escape(h.source_id)}) — {_state(h, lang, tz)}",
+            t(lang, "health_last_run", when=format_time(h.last_run, lang=lang, tz=tz)),
+            t(lang, "health_last_success", when=format_time(h.last_success, lang=lang, tz=tz)),
+            t(lang, "health_articles", n=h.article_count),
+        ]
+        if h.last_error:
+            lines.append(t(lang, "health_last_error", error=shorten(h.last_error, 500)))
+        blocks.append("\n".join(lines))
+    return pack([t(lang, "sources_heading"), *blocks])
+
+
 __all__ = [
     "MAX_MESSAGE_LENGTH",
     "event_place",
     "fit",
     "format_date_range",
+    "format_time",
     "pack",
     "render_alert",
     "render_digest",
     "render_events",
+    "render_health",
+    "render_stats",
     "shorten",
     "visible_length",
 ]
