@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -151,6 +152,15 @@ def facts_html(article: Article) -> str:
     return f'<div class="feedbot-facts">{"".join(parts)}</div><hr/>' if parts else ""
 
 
+def clean_body(body_html: str, base_url: str) -> str:
+    """The body sanitised again (no scripts, styles, handlers, iframes) with absolute URLs."""
+
+    def absolute(_tag: str, attribute: str, value: str) -> str:
+        return urljoin(base_url, value) if attribute in ("href", "src") else value
+
+    return nh3.clean(body_html, attribute_filter=absolute)
+
+
 def entry_summary(article: Article) -> str:
     """Plain text: the extracted summary, else the body's first ~300 characters."""
     if article.extraction.summary:
@@ -206,7 +216,7 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo) -> None:
     if summary:
         fe.summary(summary)
         fe.description(escape(summary))  # RSS <description> is HTML
-    fe.content(_x(facts_html(article) + nh3.clean(article.body_html)), type="html")
+    fe.content(_x(facts_html(article) + clean_body(article.body_html, article.url)), type="html")
 
 
 def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> FeedGenerator:

@@ -119,7 +119,7 @@ PLAIN = Article(
     title="Nhà máy giấy giảm 30% nước thải nhờ sản xuất sạch hơn",
     published=dt.datetime(2026, 1, 5, 8, 20, tzinfo=VN),
     modified=dt.datetime(2026, 1, 6, 10, 0, tzinfo=VN),
-    body_html='<p>Nhà máy giấy ở Phú Thọ <a href="https://vncpc.org/du-an/">áp dụng</a> các giải pháp.</p>',
+    body_html='<p>Nhà máy giấy ở Phú Thọ <a href="/du-an/">áp dụng</a> các giải pháp.</p><img src="anh-1.jpg">',
     body_text=" ".join(["Nhà máy giấy ở Phú Thọ áp dụng các giải pháp tuần hoàn nước và thu hồi bột giấy."] * 8),
 )
 ENGLISH = Article(
@@ -221,6 +221,9 @@ def test_atom_parses_with_the_right_entries() -> None:
     assert html.index("Thời gian:") < html.index("10/2/2026 – 11/2/2026") < html.index("Trong 2 ngày")
     assert "<ol><li>Doanh nghiệp cần" in html and "<ul><li>Vốn vay ưu đãi;</li>" in html
     assert parsed.entries[2].updated == "2026-01-06T10:00:00+07:00"  # the page's own modified time
+    plain = parsed.entries[2].content[0].value
+    assert 'href="https://vncpc.org/du-an/"' in plain  # relative URLs made absolute
+    assert 'src="https://vncpc.org/tin-tuc/nha-may-giay-giam-nuoc-thai/anh-1.jpg"' in plain
     assert parsed.feed.updated == "2026-03-05T08:00:00+07:00"  # newest entry's updated
 
 
@@ -365,3 +368,14 @@ def test_publish_all(tmp_path: Path) -> None:
 @pytest.mark.parametrize("builder", [build_atom, build_rss])
 def test_empty_feeds_parse(builder) -> None:
     assert feedparser.parse(builder([], VI_META)).bozo == 0
+
+
+def test_publish_all_on_an_empty_store(tmp_path: Path) -> None:
+    source = make_source("vncpc-vi", "VNCPC – Tin tức", "https://vncpc.org/tin-tuc/", Language.VI)
+    with Store.open(database_url(tmp_path / "data")) as store:
+        paths = publish_all(store, [source], tmp_path / "public", base_url=BASE, max_entries=100)
+    for path in paths:
+        if path.suffix in (".atom", ".rss"):
+            parsed = feedparser.parse(path.read_bytes())
+            assert parsed.bozo == 0 and parsed.entries == [], path.name
+    assert Calendar.from_ical((tmp_path / "public" / "feeds" / "events.ics").read_bytes()).walk("VEVENT") == []
