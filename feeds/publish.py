@@ -396,5 +396,5 @@ def publish_all(
     outputs.append((feeds_dir / "events.ics", calendar))
     outputs.append((public_dir / "feeds.opml", build_opml(listed)))
     changed = sum(write_atomic(path, data) for path, data in outputs)
-    log.info("published feeds", extra={"files": len(outputs), "changed": changed})
+    log.info("published feeds files=%d changed=%d dir=%s", len(outputs), changed, public_dir)
     return [path for path, _ in outputs]

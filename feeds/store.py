@@ -390,7 +390,7 @@ class Store:
                 )
             for version in range(current + 1, len(steps) + 1):
                 steps[version - 1](conn)
-                log.info("migrated schema", extra={"component": name, "version": version})
+                log.info("migrated schema component=%s version=%d", name, version)
             if current == 0 and steps:
                 conn.execute(insert(schema_versions).values(component=name, version=len(steps)))
             elif current < len(steps):
@@ -526,7 +526,7 @@ class Store:
             for chunk in _chunks([a.id for a in pending]):
                 mark = update(articles).where(articles.c.id.in_(chunk)).values(fanned_out=True, fanned_out_at=now)
                 conn.execute(mark)
-        log.info("fanned out articles", extra={"count": len(pending)})
+        log.info("fanned out articles count=%d", len(pending))
         return len(pending)
 
     # ----------------------------------------------------------------- validators
