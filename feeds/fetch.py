@@ -92,7 +92,9 @@ class Fetcher:
         self._client = httpx.Client(
             transport=transport,
             headers={"User-Agent": settings.user_agent},
-            timeout=httpx.Timeout(settings.timeout_seconds, connect=settings.connect_timeout_seconds),
+            timeout=httpx.Timeout(
+                settings.timeout_seconds, connect=settings.connect_timeout_seconds
+            ),
             follow_redirects=False,
         )
         self._origins: dict[str, _Origin] = {}
@@ -146,26 +148,33 @@ class Fetcher:
                 log.info("fetch retry url=%s attempt=%d wait=%.2f reason=%s",
                          url, attempt, failure.wait, failure.reason)
                 self._sleep(failure.wait)
-        raise FetchError(
-            f"{failure.reason}, {attempts} attempt(s); {failure.hint}", url=url, status=failure.status
-        )
+        message = f"{failure.reason}, {attempts} attempt(s); {failure.hint}"
+        raise FetchError(message, url=url, status=failure.status)
 
-    def _attempt(self, url: str, headers: dict[str, str], attempt: int) -> tuple[_Response | None, _Failure | None]:
+    def _attempt(
+        self, url: str, headers: dict[str, str], attempt: int
+    ) -> tuple[_Response | None, _Failure | None]:
+        """One try: the response, or why it failed and how long to wait (4xx raise)."""
         try:
             response = self._paced_get(url, headers)
         except httpx.TimeoutException as exc:
-            hint = f"the site is slow or down (fetch.timeout_seconds = {self.settings.timeout_seconds})"
+            limit = self.settings.timeout_seconds
+            hint = f"the site is slow or down (fetch.timeout_seconds = {limit})"
             return None, _Failure(f"timed out ({type(exc).__name__})", hint, self._backoff(attempt))
         except httpx.TransportError as exc:
             reason = f"connection failed ({exc or type(exc).__name__})"
-            return None, _Failure(reason, "check the host name and the network", self._backoff(attempt))
+            hint = "check the host name and the network"
+            return None, _Failure(reason, hint, self._backoff(attempt))
         status = response.status
         if status == 429 or status >= 500:
             wait = parse_retry_after(response.headers.get("retry-after"), now=_utcnow())
-            wait = self._backoff(attempt) if wait is None else min(wait, self.settings.max_retry_after_seconds)
+            if wait is None:
+                wait = self._backoff(attempt)
+            wait = min(wait, self.settings.max_retry_after_seconds)
             return None, _Failure(f"HTTP {status}", _retry_hint(status), wait, status)
         if status >= 300 and status != 304 and status not in REDIRECT_STATUSES:
-            raise FetchError(f"HTTP {status} {_reason(status)}; {_client_error_hint(status)}", url=url, status=status)
+            hint = _client_error_hint(status)
+            raise FetchError(f"HTTP {status} {_reason(status)}; {hint}", url=url, status=status)
         return response, None
 
     def _backoff(self, attempt: int) -> float:
@@ -183,7 +192,8 @@ class Fetcher:
         origin = self._origin(url)
         with origin.lock:
             if origin.last_end is not None:
-                wait = origin.last_end + max(self.settings.delay_seconds, origin.crawl_delay) - self._clock()
+                delay = max(self.settings.delay_seconds, origin.crawl_delay)
+                wait = origin.last_end + delay - self._clock()
                 if wait > 0:
                     self._sleep(wait)
             try:
@@ -198,7 +208,8 @@ class Fetcher:
         started, status = time.perf_counter(), "error"
         cap = ROBOTS_MAX_BYTES if robots else self.settings.max_bytes
         try:
-            with self._client.stream("GET", url, headers=headers, follow_redirects=robots) as response:
+            stream = self._client.stream("GET", url, headers=headers, follow_redirects=robots)
+            with stream as response:
                 status = response.status_code
                 body = _read_capped(response, cap, url) if 200 <= status < 300 else b""
                 return _Response(str(response.url), status, response.headers, body)
@@ -242,7 +253,8 @@ class Fetcher:
             return Protego.parse(response.content.decode("utf-8", "replace")), ROBOTS_TTL_SECONDS
         if 400 <= response.status < 500:
             return None, ROBOTS_TTL_SECONDS  # no robots.txt: everything is allowed
-        log.warning("robots unavailable url=%s status=%s: allowing for now", robots_url, response.status)
+        log.warning("robots unavailable url=%s status=%s: allowing for now",
+                    robots_url, response.status)
         return None, ROBOTS_RETRY_SECONDS
 
 
@@ -340,9 +352,9 @@ def _too_big(url: str, cap: int) -> FetchError:
 
 
 def _page(url: str, response: _Response, validators: Validators | None) -> Page:
-    old = validators or Validators()
-    etag = response.headers.get("etag") or (old.etag if response.status == 304 else None)
-    modified = response.headers.get("last-modified") or (old.last_modified if response.status == 304 else None)
+    old = validators if validators is not None and response.status == 304 else Validators()
+    etag = response.headers.get("etag") or old.etag
+    modified = response.headers.get("last-modified") or old.last_modified
     return Page(
         url=url,
         final_url=response.url,

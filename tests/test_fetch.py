@@ -70,7 +70,7 @@ def page_hits(site) -> list:
     return [h for h in site.requests() if h.path != "/robots.txt"]
 
 
-# --------------------------------------------------------------------------- plain and conditional GET
+# ------------------------------------------------------------------- plain and conditional GET
 
 
 def test_200_returns_bytes_and_headers_and_sends_user_agent(site, fetcher):
@@ -105,7 +105,8 @@ def test_conditional_get_with_etag_gives_not_modified(site, fetcher):
 def test_conditional_get_with_last_modified_only(site, fetcher):
     site.add("/tin-tuc/", PAGE)
     first = fetcher.fetch(site.url("/tin-tuc/"))
-    again = fetcher.fetch(site.url("/tin-tuc/"), validators=Validators(last_modified=first.last_modified))
+    validators = Validators(last_modified=first.last_modified)
+    again = fetcher.fetch(site.url("/tin-tuc/"), validators=validators)
     assert again.not_modified and again.last_modified == first.last_modified
     assert "if-none-match" not in site.requests()[-1].headers
 
@@ -114,7 +115,8 @@ def test_changed_page_is_returned_in_full_despite_validators(site, fetcher):
     site.add("/tin-tuc/", PAGE)
     first = fetcher.fetch(site.url("/tin-tuc/"))
     site.add("/tin-tuc/", PAGE + "<p>tin mới</p>".encode())
-    again = fetcher.fetch(site.url("/tin-tuc/"), validators=Validators(first.etag, first.last_modified))
+    validators = Validators(first.etag, first.last_modified)
+    again = fetcher.fetch(site.url("/tin-tuc/"), validators=validators)
     assert not again.not_modified and again.content.endswith("tin mới</p>".encode())
     assert again.etag != first.etag
 
@@ -175,20 +177,23 @@ def test_persistent_429_says_to_slow_down(site, fake_time, fetcher):
 def test_parse_retry_after_forms():
     now = dt.datetime(2025, 4, 3, 9, 15, tzinfo=dt.UTC)
     assert parse_retry_after("120", now=now) == 120.0
-    assert parse_retry_after(format_datetime(now + dt.timedelta(seconds=45), usegmt=True), now=now) == 45.0
+    in_45_seconds = format_datetime(now + dt.timedelta(seconds=45), usegmt=True)
+    assert parse_retry_after(in_45_seconds, now=now) == 45.0
     assert parse_retry_after("Thu, 01 Jan 2015 00:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None, now=now) is None
     assert parse_retry_after("-5", now=now) is None
 
 
-@pytest.mark.parametrize("status", [404, 403, 410, 400])
-def test_other_4xx_are_not_retried(site, fake_time, fetcher, status):
-    site.add("/gone", b"", status=status)
-    with pytest.raises(FetchError) as info:
-        fetcher.fetch(site.url("/gone"))
-    assert info.value.status == status and f"HTTP {status}" in str(info.value)
-    assert site.hits("/gone") == 1 and fake_time.sleeps == []
+def test_other_4xx_are_not_retried(site, fake_time, fetcher):
+    for status in (404, 403, 410, 400):
+        path = f"/gone-{status}"
+        site.add(path, b"", status=status)
+        with pytest.raises(FetchError) as info:
+            fetcher.fetch(site.url(path))
+        assert info.value.status == status and f"HTTP {status}" in str(info.value)
+        assert site.hits(path) == 1
+    assert fake_time.sleeps == []
 
 
 def test_timeout_is_retried_then_reported(site, fake_time):
@@ -214,7 +219,7 @@ def test_dropped_connection_then_recovery(site, fake_time, fetcher):
 
 
 def test_unreachable_host_fails_cleanly(fake_time):
-    with make(fake_time, retries=0) as fetcher, pytest.raises(FetchError, match="connection failed"):
+    with make(fake_time, retries=0) as fetcher, pytest.raises(FetchError, match="connection"):
         fetcher.fetch("http://127.0.0.1:9/")  # the discard port: nothing listens
 
 
@@ -262,10 +267,11 @@ def test_redirect_to_other_scheme_is_refused(site, fetcher):
         fetcher.fetch(site.url("/ftp"))
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "file:///etc/passwd", "javascript:alert(1)", "tin-tuc/"])
-def test_non_http_urls_are_refused_without_a_request(site, fetcher, url):
-    with pytest.raises(FetchError, match="only http"):
-        fetcher.fetch(url)
+def test_non_http_urls_are_refused_without_a_request(site, fetcher):
+    for url in (f"ftp://127.0.0.1:{site.port}/x", "file:///etc/passwd", "javascript:alert(1)",
+                "tin-tuc/", "http:///no-host"):
+        with pytest.raises(FetchError, match="only http"):
+            fetcher.fetch(url)
     assert site.hits() == 0 and fetcher.requests_made == 0
 
 
@@ -330,7 +336,7 @@ def test_body_over_the_cap_is_refused_with_a_hint(site, fake_time):
 def test_cap_applies_to_the_decoded_stream(site, fake_time):
     bomb = gzip.compress(b"a" * 50_000)
     site.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
-    with make(fake_time, max_bytes=10_000) as fetcher, pytest.raises(FetchError, match="byte limit"):
+    with make(fake_time, max_bytes=10_000) as fetcher, pytest.raises(FetchError, match="limit"):
         fetcher.fetch(site.url("/bomb"))
     assert len(bomb) < 10_000  # the declared Content-Length alone would have passed
 

@@ -137,7 +137,9 @@ def test_unknown_keys_in_listing_article_and_top_level():
     text = str(info.value)
     assert "s.toml: key 'extra': unknown key" in text
     assert "s.toml: source 'vncpc-vi': key 'listing.itme': unknown key" in text
-    assert "s.toml: source 'vncpc-vi': key 'article.bodyy': unknown key; did you mean 'body'" in text
+    assert "s.toml: source 'vncpc-vi': key 'article.bodyy': unknown key; did you mean 'body'" in (
+        text
+    )
 
 
 @pytest.mark.parametrize("missing", ["id", "name", "url", "listing"])
