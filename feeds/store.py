@@ -16,6 +16,8 @@ be new steps (explicit DDL), never edits of step 1.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import hashlib
 import json
@@ -435,13 +437,19 @@ class Store:
     ) -> UpsertResult:
         existing: dict[str, Row[Any]] = {}
         for chunk in _chunks([a.url for a in batch]):
-            query = select(articles.c.id, articles.c.url, articles.c.content_hash).where(articles.c.url.in_(chunk))
+            query = select(articles.c.id, articles.c.url, articles.c.content_hash, articles.c.published).where(
+                articles.c.url.in_(chunk)
+            )
             existing.update((row.url, row) for row in conn.execute(query))
         new_ids: list[int] = []
         changed_ids: list[int] = []
         for article in batch:
-            values = _content_values(article)
             row = existing.get(article.url)
+            if row is not None and article.date_is_guess:
+                # An undated page gets "now" each time it is scraped: keep the first guess, or every
+                # re-check would look like an edit.
+                article = dataclasses.replace(article, published=row.published)
+            values = _content_values(article)
             if row is None:
                 status = {"first_seen": now, "updated": now, "fanned_out": seed, "fanned_out_at": now if seed else None}
                 stmt = insert(articles).values(url=article.url, source_id=source_id, **values, **status)

@@ -478,3 +478,23 @@ def test_unopenable_database_says_what_to_check(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{blocker}/feedbot.db")
     with pytest.raises(StoreError, match="cannot create data folder"):
         database_url(blocker / "data")
+
+
+def test_undated_article_keeps_its_first_guess_on_rescrape(tmp_path):
+    """A page without a date gets the scrape time; scraping it again is not an edit."""
+    import dataclasses as _dc
+    import datetime as _dt
+
+    from feeds.models import Article
+    from feeds.store import Store, database_url
+
+    tz = _dt.timezone(_dt.timedelta(hours=7))
+    first = _dt.datetime(2026, 11, 1, 8, 0, tzinfo=tz)
+    art = Article(url="https://vncpc.org/tin-tuc/khong-ngay/", source_id="vncpc-vi", title="Không ngày",
+                  published=first, body_html="<p>Nội dung</p>", body_text="Nội dung", date_is_guess=True)
+    with Store.open(database_url(tmp_path)) as store:
+        store.upsert_articles("vncpc-vi", [art], now=first)
+        later = first + _dt.timedelta(days=1)
+        again = store.upsert_articles("vncpc-vi", [_dc.replace(art, published=later)], now=later)
+        assert again.unchanged == 1 and not again.changed
+        assert store.articles(limit=None)[0].article.published == first
