@@ -56,6 +56,7 @@ class FixtureSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
 
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
@@ -68,7 +69,7 @@ class FixtureSite:
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # -- lifecycle
     def __enter__(self) -> FixtureSite:
