@@ -1,0 +1,245 @@
+"""The outbox sender with a real python-telegram-bot Bot against the fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.sender import Sender, SenderConfig, TokenBucket, make_bot
+from bot.subscribers import Subscribers
+from feeds.errors import DeliveryError
+from tests.support.delivery import add_article, open_store
+
+FAST = SenderConfig(
+    global_per_second=500, per_chat_seconds=0.05, backoff_seconds=0.05, idle_seconds=0.2, max_attempts=4
+)
+
+
+@pytest.fixture
+def subs(tmp_path):
+    with open_store(tmp_path) as store:
+        yield Subscribers(store, source_names={"vncpc": "Trung tâm SXSH Việt Nam"})
+
+
+@pytest.fixture
+async def bot(botapi):
+    async with make_bot(botapi.token, botapi.base_url, timeout=2.0) as b:
+        yield b
+
+
+def _chats(subs, *chat_ids, topic="all", **kw):
+    for chat_id in chat_ids:
+        subs.upsert_chat(chat_id, **kw)
+        subs.subscribe(chat_id, topic)
+
+
+def _alert(subs, n=1, **kw):
+    article = add_article(subs.store, n, **kw)
+    subs.fan_out()
+    return article
+
+
+def _status(subs, chat_id):
+    return [r["status"] for r in subs.outbox_rows(chat_id=chat_id)]
+
+
+async def test_alerts_are_rendered_in_each_chats_language_and_marked_sent(subs, bot, botapi):
+    _chats(subs, 1, language="vi")
+    _chats(subs, 2, language="en")
+    _alert(subs, 1, events=True)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals["sent"] == 2
+    [vi], [en] = botapi.sent(1), botapi.sent(2)
+    assert "Doanh nghiệp &lt;1&gt;" in vi.text and "https://vncpc.org/tin-tuc/bai-viet-so-1/" in vi.text
+    assert vi.params["parse_mode"] == "HTML" and vi.text != en.text
+    rows = subs.outbox_rows()
+    assert {r["status"] for r in rows} == {"sent"}
+    assert {r["message_id"] for r in rows} == {vi.message_id, en.message_id}
+
+
+async def test_retry_after_is_honoured_and_nothing_is_lost(subs, bot, botapi):
+    _chats(subs, 1, 2, 3)
+    _alert(subs)
+    botapi.fail_next(2, "429", retry_after=1)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"sent": 3, "retried": 1}
+    assert [len(botapi.sent(c)) for c in (1, 2, 3)] == [1, 1, 1]
+    refused, accepted = [c for c in botapi.calls("sendMessage") if c.chat_id == 2]
+    assert refused.status == 429 and accepted.at - refused.at >= 1.0
+    assert subs.outbox_rows(chat_id=2)[0]["attempts"] == 1  # a RetryAfter is not a failed attempt
+
+
+async def test_flood_control_on_several_chats_pauses_everyone(subs, bot, botapi):
+    _chats(subs, *range(1, 7))
+    _alert(subs)
+    botapi.fail_next(None, "429", times=3, retry_after=1)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals["sent"] == 6 and len({s.chat_id for s in botapi.sent()}) == 6
+    first_refusal = min(c.at for c in botapi.calls("sendMessage") if c.status == 429)
+    later = [c.at for c in botapi.calls("sendMessage") if c.status == 200 and c.at > first_refusal + 0.1]
+    assert later and min(later) - first_refusal >= 0.9  # nobody was sent to during the pause
+
+
+@pytest.mark.parametrize("kind", ["403", "chat_not_found"])
+async def test_blocked_or_missing_chat_is_deactivated(subs, bot, botapi, kind):
+    _chats(subs, 1, 2)
+    _alert(subs, 1)
+    _alert(subs, 2)
+    botapi.fail_next(1, kind)
+    await Sender(bot, subs, FAST).drain()
+    assert _status(subs, 1) == ["failed", "cancelled"]
+    assert not subs.get_chat(1).active and subs.get_chat(2).active
+    assert len(botapi.sent(2)) == 2 and botapi.sent(1) == []
+    assert len([c for c in botapi.calls("sendMessage") if c.chat_id == 1]) == 1
+
+
+async def test_other_bad_request_fails_without_retry(subs, bot, botapi):
+    _chats(subs, 1)
+    _alert(subs)
+    botapi.fail_next(1, "400", description="Bad Request: message must be non-empty")
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"failed": 1}
+    [row] = subs.outbox_rows(chat_id=1)
+    assert row["status"] == "failed" and "non-empty" in row["last_error"]
+    assert subs.get_chat(1).active
+    assert len(botapi.calls("sendMessage")) == 1
+
+
+@pytest.mark.parametrize("kind", ["500", "502", "drop"])
+async def test_server_errors_are_retried_until_sent(subs, bot, botapi, kind):
+    _chats(subs, 1)
+    _alert(subs)
+    botapi.fail_next(1, kind, times=2)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"retried": 2, "sent": 1}
+    [row] = subs.outbox_rows(chat_id=1)
+    assert row["status"] == "sent" and row["attempts"] == 3
+    assert len(botapi.sent(1)) == 1
+
+
+async def test_a_row_that_keeps_failing_is_parked(subs, bot, botapi):
+    _chats(subs, 1)
+    _alert(subs)
+    botapi.fail_next(1, "500", times=10)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"retried": 3, "failed": 1}
+    [row] = subs.outbox_rows(chat_id=1)
+    assert row["status"] == "failed" and row["attempts"] == 4 and "gave up after 4 attempts" in row["last_error"]
+    assert subs.stats().failed == 1
+
+
+async def test_timeout_retries_and_repeats_at_most_once(subs, botapi):
+    _chats(subs, 1)
+    _alert(subs)
+    botapi.fail_next(1, "slow", delay=0.8)  # Telegram got it, the answer came too late
+    async with make_bot(botapi.token, botapi.base_url, timeout=0.3) as impatient:
+        await Sender(impatient, subs, FAST).drain()
+    assert _status(subs, 1) == ["sent"]
+    assert 1 <= len(botapi.sent(1)) <= 2
+
+
+async def test_pacing_per_chat_and_per_group(subs, bot, botapi):
+    botapi.per_chat_interval = 1.0
+    botapi.enforce_per_chat = True
+    _chats(subs, 1, 2, 3)
+    _chats(subs, -100, type="supergroup", title="Nhóm")
+    for text in ("Một", "Hai", "Ba"):
+        subs.enqueue_text([1, -100], f"<b>{text}</b>")
+    subs.enqueue_text([2, 3], "Chỉ một tin")
+    await Sender(bot, subs, SenderConfig(global_per_second=500, group_per_minute=40)).drain()
+    assert botapi.violations() == []
+    intervals = botapi.chat_intervals()
+    assert len(intervals[1]) == 2 and min(intervals[1]) >= 1.0
+    assert len(intervals[-100]) == 2 and min(intervals[-100]) >= 1.5  # 40 a minute
+    assert [s.text for s in botapi.sent(1)] == ["<b>Một</b>", "<b>Hai</b>", "<b>Ba</b>"]  # order kept
+    second_to_1 = botapi.sent(1)[1].at
+    assert all(botapi.sent(c)[0].at < second_to_1 for c in (2, 3))  # a paced chat holds nobody up
+
+
+async def test_global_rate_is_respected(subs, bot, botapi):
+    botapi.set_rate_limit(20)
+    _chats(subs, *range(1, 41))
+    _alert(subs)
+    totals = await Sender(bot, subs, SenderConfig(global_per_second=20, burst=5)).drain()
+    assert totals == {"sent": 40}
+    assert [c for c in botapi.calls("sendMessage") if c.status == 429] == []
+
+
+async def test_broadcast_to_blocked_and_unblocked_users(subs, bot, botapi):
+    _chats(subs, 1, 2, 3)
+    assert subs.enqueue_broadcast("<b>Thông báo:</b> bảo trì hệ thống &amp; cập nhật", admin=9) == 3
+    botapi.fail_next(2, "403")
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"sent": 2, "failed": 1}
+    assert [s.chat_id for s in botapi.sent()] == [1, 3]
+    assert not subs.get_chat(2).active
+
+
+async def test_wrong_token_stops_with_an_operator_message(subs, botapi):
+    _chats(subs, 1)
+    _alert(subs)
+    wrong = make_bot("1:wrong", botapi.base_url)
+    with pytest.raises(DeliveryError, match="TELEGRAM_BOT_TOKEN"):
+        await Sender(wrong, subs, FAST).drain(timeout=5)
+    assert _status(subs, 1) == ["pending"]
+
+
+async def test_stop_finishes_the_message_in_flight(subs, bot, botapi):
+    _chats(subs, 1, 2)
+    _alert(subs)
+    botapi.fail_next(None, "slow", delay=0.5)
+    sender = Sender(bot, subs, SenderConfig(global_per_second=1, concurrency=1, burst=1))
+    task = asyncio.create_task(sender.run())
+    await asyncio.to_thread(botapi.wait_until, lambda: len(botapi.calls("sendMessage")) >= 1, 5, "a send")
+    await sender.stop()
+    await task
+    assert sorted(_status(subs, 1) + _status(subs, 2)) == ["pending", "sent"]
+    assert len(botapi.sent()) == 1
+
+
+async def test_wake_sends_new_rows_without_waiting(subs, bot, botapi):
+    _chats(subs, 1)
+    sender = Sender(bot, subs, SenderConfig(idle_seconds=60))
+    task = asyncio.create_task(sender.run())
+    await asyncio.sleep(0.1)
+    subs.enqueue_text([1], "Tin khẩn")
+    sender.wake()
+    await asyncio.to_thread(botapi.wait_sent, 1, 1, 5.0)
+    await sender.stop()
+    await task
+    assert _status(subs, 1) == ["sent"]
+
+
+async def test_a_row_without_text_fails_cleanly(subs, bot, botapi):
+    _chats(subs, 1)
+    subs.enqueue_text([1], "")
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"failed": 1} and "has no text" in subs.outbox_rows()[0]["last_error"]
+
+
+async def test_token_never_logged(subs, bot, botapi, caplog):
+    caplog.set_level(logging.DEBUG)
+    _chats(subs, 1, 2)
+    _alert(subs)
+    botapi.fail_next(1, "500")
+    botapi.fail_next(2, "400")
+    await Sender(bot, subs, FAST).drain()
+    assert "delivery batch sent=" in caplog.text
+    assert botapi.token not in caplog.text
+    assert all(botapi.token not in (r["last_error"] or "") for r in subs.outbox_rows())
+
+
+def test_token_bucket_paces_and_pauses():
+    now = [0.0]
+    bucket = TokenBucket(10, 2, clock=lambda: now[0])
+    assert bucket.delay() == 0
+    bucket.take()
+    assert bucket.delay() == pytest.approx(0.1)
+    now[0] = 1.0
+    assert bucket.delay() == 0 and bucket.tokens == 2  # saved up to the capacity only
+    bucket.pause(3.0)
+    assert bucket.delay() == pytest.approx(2.0)
+    now[0] = 3.05
+    assert bucket.delay() == pytest.approx(0.05)
