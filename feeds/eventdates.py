@@ -1,0 +1,275 @@
+"""Event date expressions in Vietnamese and English sentences.
+
+Finds "26 và 27 tháng 5", "ngày 14 và 15/9 năm 2016", "Từ ngày 3/11/2019 đến ngày 5/11/2019",
+"từ ngày 8 đến 10/4/2017", "sáng ngày 17/8", "tháng 5 vừa qua" (month precision),
+"12th – 14th March, 2017", "On 9 June", "from 3 to 5 June 2019", "March 12-14, 2017", and
+resolves a missing year from the publication date: the most recent past occurrence for a
+report, the next occurrence for an announcement. Dates of legal documents ("Quyết định số
+1419/QĐ-TTg ngày 7/9/2009") and deadlines ("đăng ký trước ngày 5/12") are skipped.
+Pure, linear-time regular expressions (no nested quantifiers).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from feeds.models import DatePrecision
+
+
+class Tense(StrEnum):
+    """How the sentence speaks of its event: decides the year of a date written without one."""
+
+    REPORT = "report"
+    ANNOUNCEMENT = "announcement"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    start: dt.date
+    end: dt.date
+    precision: DatePrecision
+    year_inferred: bool
+    time_of_day: dt.time | None
+    day_part: str | None  # "morning", "noon", "afternoon", "evening" when written so
+    span: tuple[int, int]
+
+
+# --------------------------------------------------------------------------- patterns
+
+_SEP = r"\s*[/.\-]\s*"
+_D = r"(?<![\d/.])(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+def _vi_day_month(n: int) -> str:
+    """A day, then optionally "/month[/year]" or " tháng month [năm year]"; groups numbered ``n``."""
+    return (
+        rf"(?P<d{n}>{_D})(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}))?(?![\d/])"
+        rf"|\s+tháng\s+(?P<mt{n}>\d{{1,2}})(?:\s*(?:,\s*)?(?:năm\s+|/)(?P<yt{n}>\d{{4}}))?)?"
+    )
+
+
+_VI_DAY = re.compile(
+    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:,\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
+    r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?"
+    + _vi_day_month(1)
+    + r"(?:\s*,\s*\d{1,2}(?!\d))*"
+    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:ngày\s+)?"
+    + _vi_day_month(2)
+    + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
+    re.IGNORECASE,
+)
+_VI_MONTH = re.compile(
+    r"(?<!\d\s)(?<![\d/])tháng\s+(?P<m>0?[1-9]|1[0-2])(?!\d)(?:\s*(?:/|năm|,\s*năm)\s*(?P<y>\d{4}))?", re.IGNORECASE
+)
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        ["January Jan", "February Feb", "March Mar", "April Apr", "May", "June Jun", "July Jul",
+         "August Aug", "September Sep Sept", "October Oct", "November Nov", "December Dec"],
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+_EN_DAY_FIRST = re.compile(
+    rf"(?:(?i:from|between)\s+)?(?:(?i:the)\s+)?(?P<d1>{_D}){_ORD}(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
+    rf"(?:\s*(?:-|–|—|(?i:to|until|till|and))\s*(?:(?i:the)\s+)?(?P<d2>{_D}){_ORD})?"
+    rf"\s+(?i:of\s+)?(?P<m2>{_MONTH})(?:,?\s+(?P<y2>\d{{4}}))?"
+)
+_EN_MONTH_FIRST = re.compile(
+    rf"(?P<m1>{_MONTH})\s+(?P<d1>{_D}){_ORD}(?:\s*(?:-|–|—|(?i:to|and))\s*(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_D}){_ORD})?"
+    rf"(?:,?\s+(?P<y2>\d{{4}}))?"
+)
+_EN_MONTH = re.compile(rf"(?i:\b(?:in|during|since|this|last|next|early|late|mid-?)\s+)(?P<m>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?\b")
+
+_LEGAL = re.compile(
+    r"(?:(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
+    r"|decision|decree|circular|directive|resolution|law|dispatch)\b[^.;:]{0,40}?\d[^.;:\s]*\s+"
+    r"(?:của\s+[^.;:]{0,40}?\s+)?(?:(?:ban hành|ký|dated|of|issued|signed)\s+)?(?:on\s+|vào\s+)?(?:ngày\s+)?"
+    r"|(?:ban hành|ký ban hành|phê duyệt|được ký|dated|signed on|issued on)\s+(?:vào\s+)?(?:ngày\s+)?)$",
+    re.IGNORECASE,
+)
+_DEADLINE = re.compile(
+    r"(?:trước|hạn chót|hạn cuối|thời hạn|chậm nhất(?: là)?|hết|before|by|deadline:?|no later than|until)\s+(?:ngày\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"(?<![\d/.])(?P<h>[01]?\d|2[0-3])\s*(?:h|giờ|:)\s*(?P<min>[0-5]\d)?(?!\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
+    r"|(?<![\d/.])(?P<h2>1[0-2]|0?[1-9])\s*(?P<ampm2>[ap]\.?m\.?)",
+    re.IGNORECASE,
+)
+_PARTS = {"sáng": "morning", "trưa": "noon", "chiều": "afternoon", "tối": "evening", "đêm": "evening",
+          "morning": "morning", "afternoon": "afternoon", "evening": "evening"}
+_EN_PART = re.compile(r"\b(morning|afternoon|evening)\s+of\s+$", re.IGNORECASE)
+_LOOKBACK = 90
+
+
+def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOWN) -> list[DateMention]:
+    """Event date expressions in ``sentence``, left to right. Never raises."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, reader in _READERS:
+        for match in pattern.finditer(sentence):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            parts = reader(match)
+            if parts is None or _excluded(sentence, match.start()):
+                continue
+            mention = _resolve(parts, published, tense, sentence, match)
+            if mention is not None:
+                found.append(mention)
+                taken.append(mention.span)
+    return sorted(found, key=lambda m: m.span)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """Numbers as written; ``None`` where the text left them out."""
+
+    d1: int | None
+    m1: int | None
+    y1: int | None
+    d2: int | None
+    m2: int | None
+    y2: int | None
+    precision: DatePrecision = DatePrecision.DAY
+    part: str | None = None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value else None
+
+
+def _month(value: str | None) -> int | None:
+    return _MONTHS.get(value.rstrip(".").capitalize() if value.isupper() else value.rstrip(".")) if value else None
+
+
+def _read_vi_day(m: re.Match[str]) -> _Parts | None:
+    g = m.groupdict()
+    m1, m2 = _int(g["m1"] or g["mt1"]), _int(g["m2"] or g["mt2"])
+    y1, y2 = _int(g["y1"] or g["yt1"]), _int(g["y2"] or g["yt2"]) or _int(g["y3"])
+    d2 = _int(g["d2"])
+    if m1 is not None and m2 is None:  # "ngày 17/8, 20 đại biểu": the second number is no day
+        d2, y1 = None, y1 or _int(g["y3"])
+    if m1 is None and m2 is None:
+        return None
+    return _Parts(_int(g["d1"]), m1, y1, d2, m2, y2, part=_PARTS.get((g["part"] or "").lower()))
+
+
+def _read_vi_month(m: re.Match[str]) -> _Parts | None:
+    return _Parts(None, _int(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH)
+
+
+def _read_en_day_first(m: re.Match[str]) -> _Parts | None:
+    return _Parts(_int(m["d1"]), _month(m["m1"]), _int(m["y1"]), _int(m["d2"]), _month(m["m2"]), _int(m["y2"]))
+
+
+def _read_en_month_first(m: re.Match[str]) -> _Parts | None:
+    return _Parts(_int(m["d1"]), _month(m["m1"]), None, _int(m["d2"]), _month(m["m2"]), _int(m["y2"]))
+
+
+def _read_en_month(m: re.Match[str]) -> _Parts | None:
+    return _Parts(None, _month(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH)
+
+
+_READERS = (
+    (_VI_DAY, _read_vi_day),
+    (_EN_DAY_FIRST, _read_en_day_first),
+    (_EN_MONTH_FIRST, _read_en_month_first),
+    (_VI_MONTH, _read_vi_month),
+    (_EN_MONTH, _read_en_month),
+)
+
+
+def _excluded(sentence: str, at: int) -> bool:
+    """A legal document's date or a deadline, not an event's."""
+    before = sentence[max(0, at - _LOOKBACK) : at]
+    return bool(_LEGAL.search(before) or _DEADLINE.search(before))
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def _resolve(p: _Parts, published: dt.date, tense: Tense, sentence: str, match: re.Match[str]) -> DateMention | None:
+    try:
+        if p.precision is DatePrecision.MONTH:
+            start, end, inferred = _month_range(p, published, tense)
+        else:
+            start, end, inferred = _day_range(p, published, tense)
+    except (ValueError, TypeError, OverflowError):
+        return None  # "31/2", a month 13: not a date
+    if end < start or (end - start).days > 366:
+        return None
+    part = p.part or _en_part(sentence, match.start())
+    return DateMention(start, end, p.precision, inferred, _time_near(sentence, match), part, match.span())
+
+
+def _day_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt.date, bool]:
+    m1, m2 = p.m1 or p.m2, p.m2 or p.m1
+    d1 = p.d1
+    d2 = p.d2 or d1
+    y2 = p.y2 or p.y1
+    y1 = p.y1 or (None if y2 is None else (y2 - 1 if (m1, d1) > (m2, d2) else y2))
+    if y1 is not None:
+        return dt.date(y1, m1, d1), dt.date(y2, m2, d2), False
+    start = _infer_year(lambda y: dt.date(y, m1, d1), published, tense)
+    year_end = start.year + 1 if (m1, d1) > (m2, d2) else start.year
+    return start, dt.date(year_end, m2, d2), True
+
+
+def _month_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt.date, bool]:
+    month = p.m1
+    if p.y1 is not None:
+        start = dt.date(p.y1, month, 1)
+    else:
+        start = _infer_year(lambda y: dt.date(y, month, 1), published.replace(day=1), tense)
+    return start, start.replace(day=calendar.monthrange(start.year, month)[1]), p.y1 is None
+
+
+_UNKNOWN_TENSE_FUTURE_DAYS = 60
+
+
+def _infer_year(make, published: dt.date, tense: Tense) -> dt.date:
+    """The occurrence nearest ``published``: past for a report, next for an announcement."""
+    candidate = _safe(make, published.year)
+    if tense is Tense.ANNOUNCEMENT:
+        return candidate if candidate >= published else _safe(make, published.year + 1)
+    limit = 0 if tense is Tense.REPORT else _UNKNOWN_TENSE_FUTURE_DAYS
+    return candidate if (candidate - published).days <= limit else _safe(make, published.year - 1)
+
+
+def _safe(make, year: int) -> dt.date:
+    """``make(year)``, stepping back to a leap year for 29 February."""
+    try:
+        return make(year)
+    except ValueError:
+        return make(year - year % 4)
+
+
+def _time_near(sentence: str, match: re.Match[str]) -> dt.time | None:
+    """A clock time written right before or after the date ("8h30 ngày 17/8", "17/8, lúc 14:00")."""
+    window_start = max(0, match.start() - 25)
+    for t in _TIME.finditer(sentence[window_start : match.end() + 25]):
+        if window_start + t.start() >= match.start() and window_start + t.end() <= match.end():
+            continue  # inside the date itself
+        hour, minute = int(t["h"] or t["h2"]), int(t["min"] or 0)
+        ampm = (t["ampm"] or t["ampm2"] or "").lower()
+        if ampm.startswith("p") and hour < 12:
+            hour += 12
+        if t["h"] and not (t["min"] or ampm or "h" in t.group().lower() or "giờ" in t.group()):
+            continue
+        return dt.time(hour, minute)
+    return None
+
+
+def _en_part(sentence: str, at: int) -> str | None:
+    found = _EN_PART.search(sentence[max(0, at - 20) : at])
+    return _PARTS[found.group(1).lower()] if found else None

@@ -1,0 +1,220 @@
+"""Reading one event's venue, organisers and attendance from a sentence (Vietnamese and English).
+
+Each reader takes one normalised sentence and returns what it states, or nothing:
+- :func:`read_location`: "tại Khách sạn Mường Thanh, TP Vinh, Nghệ An" / "held in Da Nang";
+- :func:`read_organizers`: "do X phối hợp với Y tổ chức", "X chủ trì, phối hợp với Y tổ chức",
+  "organised by X and Y", "X and Y co-organised";
+- :func:`read_participants`: "Hơn 200 đại biểu" → 200 ("gần 30 báo cáo" is not attendance).
+Pure regular expressions; no pattern nests quantifiers, so time stays linear.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.places import find_places
+
+# --------------------------------------------------------------------------- organisation names
+
+_ORG_HEAD = re.compile(
+    r"(?:Bộ|Sở|Trung tâm|Viện|Tổng cục|Cục|Chi cục|Vụ|Ủy ban|UBND|Hội|Hiệp hội|Liên hiệp|Liên đoàn|Liên minh"
+    r"|Công ty|Tập đoàn|Tổng công ty|Trường|Đại học|Học viện|Văn phòng|Ban|Quỹ|Tổ chức|Chương trình|Dự án"
+    r"|Đại sứ quán|Phòng|Chính phủ|Thành ủy|Tỉnh ủy|Mạng lưới|Cơ quan|Ngân hàng|Tạp chí|Báo|Đài|Khoa"
+    r"|Câu lạc bộ|Nhóm|Hội đồng|Đoàn|Ministry|Department|Centre|Center|Institute|University|Agency"
+    r"|Association|Company|Corporation|Embassy|Programme|Program|Bank|Office|Council|Committee|Chamber"
+    r"|Federation|Fund|Organi[sz]ation|People's|Government|Network|Union|Foundation|Faculty|Division"
+    r"|Authority|Commission|Secretariat|Partnership|Alliance|Group|Society|Club|Directorate|Project)\b"
+    r"|[A-ZĐ][A-ZĐ0-9&]+(?:-[A-ZĐ0-9&]+)*\b"
+)
+# A unit then, after a comma, the body it belongs to: "Viện X, Trường Đại học Y" names one organiser.
+_UNIT = re.compile(r"(?:Viện|Khoa|Trung tâm|Phòng|Vụ|Cục|Ban|Institute|Faculty|Department|Centre|Center|School)\b")
+_PARENT = re.compile(r"(?:Trường|Đại học|Học viện|Bộ|Viện Hàn lâm|University|Ministry|Academy)\b")
+# Always a boundary between two organisers ...
+_ORG_JOIN = re.compile(
+    r"\s*,?\s*\b(?:phối hợp (?:với|cùng)|kết hợp với|hợp tác với|cùng với|in (?:cooperation|collaboration|partnership|association) with"
+    r"|together with|jointly with)\b\s*",
+    re.IGNORECASE,
+)
+# ... and a boundary only when an organisation's name follows ("Bộ Tài nguyên và Môi trường" stays whole).
+_ORG_SPLIT = re.compile(r"\s*(?:,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
+_THE_NAME = re.compile(r"the\s+[A-Z]")
+_PARENS = re.compile(r"\s*\([^()]{0,80}\)")
+_ARTICLE = re.compile(r"^(?:the|The)\s+")
+
+
+def split_organizers(text: str) -> list[str]:
+    """ "A, B phối hợp với C" → [A, B, C], keeping "Bộ Tài nguyên và Môi trường" whole."""
+    names: list[str] = []
+    for part in _ORG_JOIN.split(_PARENS.sub("", text)):
+        names.extend(_split_weak(part.strip(" ,;:.")))
+    return names
+
+
+def _split_weak(text: str) -> list[str]:
+    pieces: list[tuple[str, str]] = []  # (separator before, piece)
+    last, before = 0, ""
+    for sep in _ORG_SPLIT.finditer(text):
+        rest = text[sep.end() :]
+        if sep.start() > last and (_ORG_HEAD.match(rest) or _THE_NAME.match(rest)):
+            pieces.append((before, text[last : sep.start()]))
+            before, last = sep.group().strip(), sep.end()
+    pieces.append((before, text[last:]))
+    names: list[str] = []
+    for sep, piece in pieces:
+        name = _ARTICLE.sub("", piece.strip(" ,;:.\"'“”"))
+        if sep == "," and names and _UNIT.match(names[-1]) and _PARENT.match(name):
+            continue  # "Viện X, Trường Đại học Y": Y only says where X belongs
+        if name and len(name.split()) <= 14 and (name[0].isupper() or name[0].isdigit()):
+            names.append(name)
+    return names
+
+
+# --------------------------------------------------------------------------- organisers
+
+_VI_DO = re.compile(
+    r"\bdo\s+(?P<orgs>[^.;:]{2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
+)
+_VI_VERB = re.compile(
+    r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
+    r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
+)
+_VI_CHAIR = re.compile(r"\bchủ trì\b")
+_EN_BY = re.compile(
+    r"\b(?:co-)?(?:organi[sz]ed|hosted|convened|sponsored and organi[sz]ed|jointly organi[sz]ed)\s+by\s+"
+    r"(?P<orgs>[^.;:]{2,200}?)(?=\s*(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s+(?:on|at|from|to|as|under|for|within)\s|\s+in\s(?!cooperation|collaboration|partnership|association)|$))"
+)
+_EN_VERB = re.compile(r"\b(?:co-organi[sz]ed|jointly organi[sz]ed|organi[sz]ed|hosted|convened)\s+(?:a|an|the|this|its|their)\b")
+_TRAILING_VI = re.compile(
+    r"(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì)\s*,?\s*)+$", re.IGNORECASE
+)
+_CHAIR_THEN = re.compile(r"\s+chủ trì\s*,?\s*(?=phối hợp|kết hợp|cùng)")
+_LEADING_ADVERBIAL = re.compile(
+    r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây"
+    r"|on|in|at|from|during|last|this|earlier|recently|between|following)\b",
+    re.IGNORECASE,
+)
+_PLACE_PREFIX = re.compile(r"^(?:tp\.?|thành phố|tỉnh|quận|huyện|thị xã|phường|xã|q\.|số|đường)\b", re.IGNORECASE)
+
+
+def read_organizers(sentence: str) -> list[str]:
+    """The organisers a sentence names, in order, or []."""
+    for pattern in (_VI_DO, _EN_BY):
+        found = pattern.search(sentence)
+        if found:
+            names = split_organizers(found["orgs"])
+            if names:
+                return names
+    for pattern in (_VI_VERB, _EN_VERB, _VI_CHAIR):
+        found = pattern.search(sentence)
+        if found:
+            names = split_organizers(_subject(sentence[: found.start()]))
+            if names:
+                return names
+    return []
+
+
+def _subject(prefix: str) -> str:
+    """The clause subject before the verb, without leading date/place adverbials."""
+    prefix = _TRAILING_VI.sub("", _CHAIR_THEN.sub(" ", prefix)).strip()
+    segments = prefix.split(",")
+    in_place = False
+    while len(segments) > 1:
+        head = segments[0].strip()
+        is_place = in_place and (_PLACE_PREFIX.match(head) or _place_only(head))
+        if not (_LEADING_ADVERBIAL.match(head) or is_place or re.search(r"\d", head) and not _ORG_HEAD.match(head)):
+            break
+        in_place = head.lower().startswith(("tại", "ở", "in ", "at ")) or bool(is_place)
+        segments.pop(0)
+    subject = ",".join(segments).strip()
+    return "" if _LEADING_ADVERBIAL.match(subject) else subject
+
+
+def _place_only(text: str) -> bool:
+    places = find_places(text)
+    return bool(places) and len(" ".join(p.text for p in places)) >= len(text) - 4
+
+
+# --------------------------------------------------------------------------- location
+
+_VI_AT = re.compile(r"(?<![\w-])(?:tại|ở)\s+", re.IGNORECASE)
+_EN_AT = re.compile(r"(?<![\w-])(?:in|at|[Vv]enue:?)\s+(?:the\s+)?(?=[A-ZĐ])")
+# where a venue's text ends: a clause mark, or a dot that closes the sentence (not "Tp.HCM", "TP. Huế")
+_LOC_END = re.compile(r"[;:()\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
+_LOC_STOP = re.compile(
+    r"\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
+    r"|on|from|to|with|by|was|were|will|is|are|has|had|and|for|during|under|which|where|as|organi[sz]ed|attended"
+    r"|took|gathered|brought)\b"
+)
+_LOC_PART_WORDS = frozenset("tp tp. thành phố tỉnh quận huyện thị xã phường số đường city province district street ward".split())
+_VENUE = re.compile(
+    r"\b(?:khách sạn|trung tâm|hội trường|nhà|trường|đại học|viện|bộ|trụ sở|cung|văn phòng|ubnd|sở|tòa|phòng|resort"
+    r"|hotel|centre|center|hall|university|building|headquarters|office|convention|palace|room|plaza)\b",
+    re.IGNORECASE,
+)
+_EVENT_WORD = re.compile(r"^(?:hội nghị|hội thảo|diễn đàn|lễ|buổi|khóa|lớp|cuộc|phiên|các|những|đây|đó|đâu|nhiều|mỗi|từng)\b", re.IGNORECASE)
+
+
+def read_location(sentence: str) -> str | None:
+    """The venue as written ("Khách sạn Rex, Quận 1, Tp.HCM"), or None."""
+    for pattern in (_VI_AT, _EN_AT):
+        for found in pattern.finditer(sentence):
+            text = sentence[found.end() : found.end() + 200]
+            end = _LOC_END.search(text)
+            venue = _trim_venue(text[: end.start()] if end else text)
+            if venue and (find_places(venue) or _VENUE.search(venue)):
+                return venue
+    return None
+
+
+def _trim_venue(text: str) -> str | None:
+    segments = text.split(",")
+    first = _LOC_STOP.split(segments[0], maxsplit=1)[0].strip()
+    if not first or _EVENT_WORD.match(first) or not (first[0].isupper() or _VENUE.match(first)):
+        return None
+    kept = [first]
+    for segment in segments[1:]:
+        part = _LOC_STOP.split(segment, maxsplit=1)[0].strip()
+        words = part.split()
+        if not words or len(words) > 6 or part != segment.strip():
+            if part and len(words) <= 6 and _all_place_words(words):
+                kept.append(part)
+            break
+        if not _all_place_words(words):
+            break
+        kept.append(part)
+    return ", ".join(kept)
+
+
+def _all_place_words(words: list[str]) -> bool:
+    return all(w[0].isupper() or w[0].isdigit() or w.lower() in _LOC_PART_WORDS for w in words)
+
+
+# --------------------------------------------------------------------------- participants
+
+_COUNT = re.compile(
+    r"(?<![\d.,/])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
+    r"(?P<noun>đại biểu|học viên|khách mời|người|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
+    r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons)\b",
+    re.IGNORECASE,
+)
+_STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
+_ATTEND = re.compile(
+    r"tham dự|tham gia|có mặt|\bdự\b|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
+    re.IGNORECASE,
+)
+_NOT_ATTENDING = re.compile(r"(?:hỗ trợ|đào tạo cho|cho|giúp|việc làm|lao động|dân số|hộ)\s+$", re.IGNORECASE)
+
+
+def read_participants(sentence: str) -> int | None:
+    """The largest attendance figure a sentence states, or None."""
+    best: int | None = None
+    attending = _ATTEND.search(sentence) is not None
+    for found in _COUNT.finditer(sentence):
+        noun = found["noun"].lower()
+        if noun not in _STRONG and not attending:
+            continue
+        if _NOT_ATTENDING.search(sentence[max(0, found.start() - 20) : found.start()]):
+            continue
+        value = int(re.sub(r"[.,]", "", found["n"]))
+        best = value if best is None else max(best, value)
+    return best

@@ -1,0 +1,241 @@
+"""Event detection: which events an article reports or announces.
+
+An event is anchored on a sentence that carries both an event word ("Hội thảo", "lễ ký kết",
+"training course") and an event date (see :mod:`feeds.eventdates`). Its other fields are read
+from the anchor sentence first, then from the sentences up to the next anchor, then from the
+title. Mentions of the same event (same dates, or a date inside an earlier event's range) merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from feeds import eventfields
+from feeds.eventdates import DateMention, Tense, find_dates
+from feeds.models import DatePrecision, Event, EventKind, EventStatus
+from feeds.places import find_places
+
+log = logging.getLogger(__name__)
+
+_KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
+    (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|lễ phát động|ra mắt|khởi động dự án|launch(?:ing)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
+    (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
+    (EventKind.CONFERENCE, r"hội nghị|conference|round ?table|summit|congress|symposium"),
+    (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
+    (EventKind.FORUM, r"diễn đàn|forum|dialogue"),
+    (EventKind.EXHIBITION, r"triển lãm|hội chợ|exhibition|expo|trade fair|fair"),
+    (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission"),
+    (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
+    (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|meeting|press conference"),
+    (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội"),
+)
+_KIND = re.compile(
+    "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
+    re.IGNORECASE,
+)
+# "các hội thảo", "3 Hội thảo nhỏ", "Ban tổ chức hội nghị": not one named event.
+_GENERIC_BEFORE = re.compile(r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|\w+s'|ban)\s+|\d\s+)$", re.IGNORECASE)
+_VI_NAME_STOP = re.compile(
+    r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong|nhằm|với sự|với|là|có|thu hút"
+    r"|vừa|đang|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
+)
+_EN_NAME_STOP = re.compile(
+    r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between|with|on\s+\d"
+    r"|in\s+(?:[A-ZĐ]\w+\s+)?(?:City|Province)\b|in\s+(?:Hanoi|Ha Noi|Da Nang|Ho Chi Minh|Hue|Can Tho|Hai Phong)"
+    r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought)\b)"
+)
+_QUOTED = re.compile(r"""\s*["“][^"”\n]{1,200}["”]""")
+_EN_LEFT = re.compile(r"(?:(?:[A-Z][\w'&-]*|\d{4}|of|and|on|for)\s+){0,8}$")
+_MAX_NAME = 160
+
+_ANNOUNCE = re.compile(
+    r"\bsẽ\b|sắp diễn ra|sắp tới|tới đây|dự kiến|kính mời|trân trọng mời|thông báo|will\b|to be held|is to\b"
+    r"|upcoming|forthcoming|scheduled|to open\b|to take place|call for|invit",
+    re.IGNORECASE,
+)
+_REPORT = re.compile(
+    r"vừa qua|vừa diễn ra|vừa tổ chức|đã diễn ra|đã được tổ chức|đã tổ chức|đã khai mạc|đã kết thúc|đã có|đã tham dự"
+    r"|\bwas\b|\bwere\b|took place|attended|gathered|\bheld\b(?! (?:on|from|in|at) .* will)|organi[sz]ed\b",
+    re.IGNORECASE,
+)
+_SCOPE_ANNOUNCE_TITLE = re.compile(r"thông báo|sắp|sẽ|\bto open\b|\bto be held\b|\bwill\b|announcement|invitation|call for", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An event being assembled; becomes a frozen :class:`Event`."""
+
+    anchor: int
+    name: str
+    kind: EventKind
+    date: DateMention
+    tense: Tense
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -> list[Event]:
+    """The events the sentences report or announce, in order of first mention. Never raises."""
+    day = published.date()
+    default = Tense.ANNOUNCEMENT if _SCOPE_ANNOUNCE_TITLE.search(title or "") else Tense.UNKNOWN
+    drafts: list[_Draft] = []
+    for index, sentence in enumerate(sentences):
+        for draft in _anchors(index, sentence, day, default, title):
+            same = next((d for d in drafts if _same_event(d, draft)), None)
+            if same is None:
+                drafts.append(draft)
+            elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
+                same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
+    events = []
+    for n, draft in enumerate(drafts):
+        end = drafts[n + 1].anchor if n + 1 < len(drafts) else len(sentences)
+        scope = [draft.anchor, *range(draft.anchor + 1, end), *(range(draft.anchor) if n == 0 else ())]
+        events.append(_finish(draft, sentences, scope, title, published=day))
+    return events
+
+
+def _anchors(index: int, sentence: str, day: dt.date, default: Tense, title: str) -> list[_Draft]:
+    mentions = [m for m in _KIND.finditer(sentence) if not _GENERIC_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])]
+    if not mentions:
+        return []
+    tense = _tense(sentence, default)
+    drafts = []
+    for date in find_dates(sentence, published=day, tense=tense):
+        mention = min(mentions, key=lambda m: _distance(m, date.span))
+        drafts.append(_Draft(index, _name(sentence, mention), _kind(mention), date, tense, {"date": sentence, "name": sentence}))
+    return drafts[:1] if len({(d.date.start, d.date.end) for d in drafts}) == 1 else drafts
+
+
+def _tense(sentence: str, default: Tense) -> Tense:
+    if _ANNOUNCE.search(sentence):
+        return Tense.ANNOUNCEMENT
+    if _REPORT.search(sentence):
+        return Tense.REPORT
+    return default
+
+
+def _distance(mention: re.Match[str], span: tuple[int, int]) -> int:
+    if mention.start() >= span[1]:
+        return mention.start() - span[1]
+    return span[0] - mention.end() if mention.end() <= span[0] else 0
+
+
+def _kind(mention: re.Match[str]) -> EventKind:
+    for i, (kind, _) in enumerate(_KIND_WORDS):
+        if mention.group(f"k{i}") is not None:
+            return kind
+    return EventKind.OTHER
+
+
+def _same_event(a: _Draft, b: _Draft) -> bool:
+    if (a.date.start, a.date.end) == (b.date.start, b.date.end):
+        return True
+    inside = a.date.start <= b.date.start <= a.date.end and b.date.end <= a.date.end
+    month_of = b.date.precision is DatePrecision.MONTH and b.date.start <= a.date.start <= b.date.end
+    return inside or month_of
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _name(sentence: str, mention: re.Match[str]) -> str:
+    """The event's name as written around its event word."""
+    if mention.group().isascii() and not _is_vietnamese(sentence):
+        return _en_name(sentence, mention)
+    quoted = _QUOTED.match(sentence, mention.end())
+    if quoted:
+        return sentence[mention.start() : quoted.end()].strip()
+    rest = sentence[mention.end() : mention.end() + _MAX_NAME]
+    stop = _VI_NAME_STOP.search(rest)
+    return (mention.group() + (rest[: stop.start()] if stop else rest)).strip()
+
+
+def _en_name(sentence: str, mention: re.Match[str]) -> str:
+    left = _EN_LEFT.search(sentence[max(0, mention.start() - 120) : mention.start()])
+    prefix = left.group() if left else ""
+    while prefix and prefix.split()[0] in {"The", "A", "An", "of", "and", "on", "for", "On", "In", "At"}:
+        prefix = prefix.split(None, 1)[1] if len(prefix.split()) > 1 else ""
+    rest = sentence[mention.end() : mention.end() + _MAX_NAME]
+    stop = _EN_NAME_STOP.search(rest)
+    return (prefix + mention.group() + (rest[: stop.start()] if stop else rest)).strip()
+
+
+def _is_vietnamese(text: str) -> bool:
+    return any(c in text for c in "ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+
+
+def _generic(name: str) -> bool:
+    match = _KIND.fullmatch(name)
+    return match is not None or len(name.split()) <= 2
+
+
+def _better_name(draft: _Draft, candidates: list[str]) -> tuple[str, str] | None:
+    for sentence in candidates:
+        for mention in _KIND.finditer(sentence):
+            if _kind(mention) is draft.kind and not _GENERIC_BEFORE.search(sentence[max(0, mention.start() - 12) : mention.start()]):
+                name = _name(sentence, mention)
+                if not _generic(name):
+                    return name, sentence
+    return None
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _finish(draft: _Draft, sentences: list[str], scope: list[int], title: str, *, published: dt.date) -> Event:
+    ordered = [sentences[i] for i in scope]
+    evidence = dict(draft.evidence)
+    name = draft.name
+    if _generic(name):
+        better = _better_name(draft, [title, *ordered, *sentences])
+        if better:
+            name, evidence["name"] = better
+    location, location_sentence = _first(eventfields.read_location, [*ordered, title])
+    organizers, organizer_sentence = _first(eventfields.read_organizers, ordered)
+    participants, participant_sentence = _first(eventfields.read_participants, ordered)
+    for key, sentence in (("location", location_sentence), ("organizers", organizer_sentence), ("participants", participant_sentence)):
+        if sentence:
+            evidence[key] = sentence
+    date = draft.date
+    return Event(
+        name=name,
+        kind=draft.kind,
+        start=date.start,
+        end=date.end,
+        precision=date.precision,
+        year_inferred=date.year_inferred,
+        time_of_day=date.time_of_day,
+        location=location,
+        province=_province(location, published),
+        organizers=tuple(organizers or ()),
+        participants=participants,
+        status=_status(date, draft.tense, published),
+        evidence=tuple(evidence.items()),
+        day_part=date.day_part if date.time_of_day is None else None,
+    )
+
+
+def _first(reader, sentences: list[str]):
+    for sentence in sentences:
+        if sentence:
+            value = reader(sentence)
+            if value:
+                return value, sentence
+    return None, None
+
+
+def _province(location: str | None, published: dt.date) -> str | None:
+    if not location:
+        return None
+    places = find_places(location)
+    provinces = [p for p in places if not p.place.city]
+    chosen = provinces[-1] if provinces else (places[-1] if places else None)
+    return chosen.province(published) if chosen else None
+
+
+def _status(date: DateMention, tense: Tense, published: dt.date) -> EventStatus:
+    if date.start > published or (tense is Tense.ANNOUNCEMENT and date.end >= published):
+        return EventStatus.UPCOMING
+    return EventStatus.PAST

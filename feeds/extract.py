@@ -1,0 +1,52 @@
+"""Extraction orchestrator: article text → events, recommendations and a summary.
+
+Pure and regex-based (no NLP model). Reads top to bottom: normalise, split into sentences,
+detect events, find recommendation lists, summarise. Each stage is guarded so that one
+stage's bug costs only that stage's output: :func:`extract` never raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from zoneinfo import ZoneInfo
+
+from feeds.events import detect_events
+from feeds.models import DEFAULT_TIMEZONE, Extraction, Language
+from feeds.recommend import find_recommendations
+from feeds.summary import summarize
+from feeds.text import normalize, split_sentences
+
+log = logging.getLogger(__name__)
+
+
+def extract(text: str, *, language: Language, published: dt.datetime, title: str = "") -> Extraction:
+    """Events, recommendations and a summary from an article's plain text. Never raises.
+
+    ``published`` decides the year of dates written without one and whether an event is past
+    or upcoming; a naive datetime is taken as Vietnam time.
+    """
+    body = normalize(text or "") if isinstance(text, str) else ""
+    title = normalize(title or "") if isinstance(title, str) else ""
+    local = _local(published)
+    sentences = _guard("sentences", lambda: split_sentences(body), [])
+    events = _guard("events", lambda: detect_events(sentences, title=title, published=local), [])
+    recommendations = _guard("recommendations", lambda: find_recommendations(body), [])
+    summary = _guard("summary", lambda: summarize(body, title=title), "")
+    log.debug("extracted %d events, %d recommendations (%s)", len(events), len(recommendations), language)
+    return Extraction(tuple(events), tuple(recommendations), summary)
+
+
+def _local(published: dt.datetime) -> dt.datetime:
+    tz = ZoneInfo(DEFAULT_TIMEZONE)
+    if not isinstance(published, dt.datetime):
+        return dt.datetime.now(tz)
+    return published.replace(tzinfo=tz) if published.tzinfo is None else published.astimezone(tz)
+
+
+def _guard(stage, run, fallback):
+    try:
+        return run()
+    except Exception:  # a bug in one rule must never take an article (or the pipeline) down
+        log.exception("extraction stage %s failed; returning no %s", stage, stage)
+        return fallback

@@ -1,0 +1,152 @@
+"""Gazetteer lookup: which Vietnamese province a piece of text names.
+
+The data file ``feeds/data/gazetteer.json`` lists the 63 provinces and centrally-run cities
+before the 1 July 2025 merger and the 34 after, their spelling variants, major cities and towns
+with the province they belong to, and stop phrases ("Thái Bình Dương", "Chủ tịch Hồ Chí Minh")
+that contain a province name without naming a place.
+
+Matching works on word tokens folded with :func:`feeds.text.fold` (so "Khánh Hoà", "Khánh Hòa"
+and "Khanh Hoa" all match), longest phrase first. A phrase written with diacritics must match a
+variant's diacritics exactly, so "Vĩnh" never matches the city "Vinh"; a phrase written in plain
+ASCII ("Da Nang", "Vinh") matches by its folded form. A match must start with a capital letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from feeds.text import fold, normalize
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One gazetteer entry: a province (``city=False``) or a city/town inside one."""
+
+    name: str
+    province: str | None  # canonical province before the merger; None for a stop phrase
+    province_2025: str | None  # the province after the 1 July 2025 merger
+    city: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    text: str  # as written
+    place: Place
+    start: int
+    end: int
+
+    def province(self, on: dt.date | None = None) -> str | None:
+        """The canonical province: a named province as written, a city's by the date."""
+        if not self.place.city or on is None or on < _gazetteer().merger_date:
+            return self.place.province
+        return self.place.province_2025
+
+
+@dataclass(frozen=True, slots=True)
+class _Gazetteer:
+    index: dict[tuple[str, ...], tuple[tuple[tuple[str, ...] | None, Place], ...]]
+    longest: int
+    merger_date: dt.date
+
+
+def find_places(text: str) -> list[PlaceMatch]:
+    """Every place named in ``text`` (normalised NFC), left to right, longest phrase first."""
+    gaz = _gazetteer()
+    words = list(_WORD.finditer(text))
+    folded = [_fold_word(w.group()) for w in words]
+    found: list[PlaceMatch] = []
+    i = 0
+    while i < len(words):
+        size, place = _match_at(gaz, words, folded, i)
+        if place is None:
+            i += 1
+            continue
+        if place.province is not None:
+            start, end = words[i].start(), words[i + size - 1].end()
+            found.append(PlaceMatch(text[start:end], place, start, end))
+        i += size
+    return found
+
+
+def province_of(text: str, *, on: dt.date | None = None) -> str | None:
+    """The province ``text`` names: the last province named, else the last city's province."""
+    matches = find_places(normalize(text))
+    provinces = [m for m in matches if not m.place.city]
+    chosen = provinces[-1] if provinces else (matches[-1] if matches else None)
+    return chosen.province(on) if chosen else None
+
+
+def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i: int) -> tuple[int, Place | None]:
+    capital = words[i].group()[:1].isupper()
+    for size in range(min(gaz.longest, len(words) - i), 0, -1):
+        candidates = gaz.index.get(tuple(folded[i : i + size]))
+        if not candidates:
+            continue
+        written = [w.group() for w in words[i : i + size]]
+        place = _pick(candidates, written)
+        if place is not None and (capital or place.province is None):
+            return size, place
+    return 0, None
+
+
+def _pick(candidates: tuple[tuple[tuple[str, ...] | None, Place], ...], written: list[str]) -> Place | None:
+    if all(w.isascii() for w in written):
+        return candidates[0][1]
+    key = tuple(w.casefold() for w in written)
+    for exact, place in candidates:
+        if exact == key:
+            return place
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> _Gazetteer:
+    raw = json.loads(resources.files("feeds").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
+    index: dict[tuple[str, ...], list[tuple[tuple[str, ...] | None, Place]]] = {}
+    for name, variants, place in _entries(raw):
+        for variant in (name, *variants):
+            words = _WORD.findall(normalize(variant))
+            exact = None if variant.isascii() else tuple(w.casefold() for w in words)
+            bucket = index.setdefault(tuple(_fold_word(w) for w in words), [])
+            if (exact, place) not in bucket:  # provinces first when an ASCII spelling is shared
+                bucket.insert(len(bucket) if place.city else 0, (exact, place))
+    longest = max(len(key) for key in index)
+    log.debug("gazetteer loaded: %d phrases", len(index))
+    return _Gazetteer({k: tuple(v) for k, v in index.items()}, longest, dt.date.fromisoformat(raw["merger_date"]))
+
+
+def _entries(raw: dict) -> list[tuple[str, list[str], Place]]:
+    entries = []
+    city_names = {c["name"] for c in raw["cities"]}
+    for p in raw["provinces"]:
+        if not p["pre_2025"] and p["name"] in city_names:
+            continue  # "Huế": the city entry maps it by date
+        entries.append((p["name"], p["variants"], Place(p["name"], p["name"], p["merged_into"], city=False)))
+    for c in raw["cities"]:
+        entries.append((c["name"], c["variants"], Place(c["name"], c["province"], c["province_2025"], city=True)))
+    for phrase in raw["stop"]:
+        entries.append((phrase, [], Place(phrase, None, None, city=False)))
+    return entries
+
+
+def gazetteer_provinces() -> tuple[list[str], list[str]]:
+    """The canonical province names (before the merger, after it), for tests and tools."""
+    raw = json.loads(resources.files("feeds").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
+    before = [p["name"] for p in raw["provinces"] if p["pre_2025"]]
+    after = [p["name"] for p in raw["provinces"] if p["post_2025"]]
+    return before, after

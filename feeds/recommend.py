@@ -1,0 +1,157 @@
+"""Recommendation lists: the numbered or bulleted items that follow "kiến nghị", "đề xuất",
+"recommended", "proposed" and the like.
+
+Lists arrive as lines keeping their markers ("1.", "1)", "(1)", "a)", "•", "-", "–",
+"Một là, ...", "Thứ nhất, ..."), possibly indented; "Một là, ... Hai là, ..." and "(1) ...;
+(2) ..." may also run inline in one paragraph. The first item's marker decides the top level;
+items with another marker (or deeper indentation) are sub-items of the top-level item above
+them. A list counts only when the sentence introducing it is a recommendation: a programme
+agenda, a participant list or a chapter outline is not returned. Linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from feeds.models import Recommendation
+from feeds.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+_ORDINAL_WORDS = r"(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
+_ITEM = re.compile(
+    r"^(?P<indent>[ \t\u00a0]*)(?P<label>"
+    r"(?P<num>\d{1,2})[.)](?!\d)|\((?P<pnum>\d{1,2})\)|(?P<alpha>[a-zđ])[.)]|\((?P<palpha>[a-zđ])\)"
+    r"|(?P<roman>[IVX]{1,4})[.)]|(?P<bullet>[•·●▪◦○■□➢➤►✓✔*+\-–—])"
+    rf"|(?P<word>{_ORDINAL_WORDS})\s*[,:.]?)\s*(?P<text>\S.*)$"
+)
+_INLINE = re.compile(rf"(?:^|(?<=[.;:]))\s*(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))\s*[,:]?\s+")
+_STRONG_TRIGGER = re.compile(
+    r"kiến nghị|khuyến nghị|đề xuất|đề nghị|giải pháp|góp ý|khuyến cáo|recommend|propos|call(?:s|ed)? (?:on|for|upon)"
+    r"|suggest|\burg(?:e|es|ed)\b|priority actions",
+    re.IGNORECASE,
+)
+_NEED_TRIGGER = re.compile(r"\bcần\b|\bphải\b|\bshould\b|\bneed(?:s|ed)? to\b|\bmust\b", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Item:
+    label: str
+    kind: str  # "1.", "1)", "(1)", "a)", "I.", "•", "word"...
+    indent: int
+    text: str
+    sub_items: list[str] = field(default_factory=list)
+
+
+def find_recommendations(text: str) -> list[Recommendation]:
+    """The top-level items of every recommendation list in ``text``, in order. Never raises."""
+    found: list[Recommendation] = []
+    for intro, items in _lists(text):
+        if _is_recommendation_intro(intro):
+            for item in items:
+                found.append(Recommendation(len(found) + 1, item.text, tuple(item.sub_items), item.label))
+    return found
+
+
+def _is_recommendation_intro(intro: str) -> bool:
+    sentences = split_sentences(intro) if intro else []
+    last = sentences[-1] if sentences else ""
+    if _STRONG_TRIGGER.search(last):
+        return True
+    return last.rstrip().endswith(":") and _NEED_TRIGGER.search(last) is not None
+
+
+def _lists(text: str) -> list[tuple[str, list[_Item]]]:
+    """(introducing text, top-level items) for every list in ``text``."""
+    lists: list[tuple[str, list[_Item]]] = []
+    intro, items, blank = "", [], False
+    for line in _expand_inline(text.split("\n")):
+        if not line.strip():
+            blank = True
+            continue
+        item = _parse_item(line)
+        if item is not None and _continues(items, item):
+            _add(items, item)
+        elif item is not None:
+            if items:
+                lists.append((intro, items))
+            items = [item]  # numbering restarted: a new list in the same context
+        elif items and not blank and line.strip()[:1].islower():
+            _append_text(items, line.strip())
+        else:
+            if items:
+                lists.append((intro, items))
+            intro, items = line.strip(), []
+        blank = False
+    if items:
+        lists.append((intro, items))
+    return lists
+
+
+def _parse_item(line: str) -> _Item | None:
+    found = _ITEM.match(line)
+    if found is None:
+        return None
+    return _Item(found["label"].strip(), _marker_kind(found), len(found["indent"].expandtabs(4)), found["text"].strip())
+
+
+def _marker_kind(found: re.Match[str]) -> str:
+    """The marker's shape: "1." and "2." share it, "1." and "1)" do not."""
+    label = found["label"].strip()
+    shapes = (("num", "1" + label[-1]), ("pnum", "(1)"), ("alpha", "a" + label[-1]), ("palpha", "(a)"),
+              ("roman", "I" + label[-1]), ("word", "word"))
+    return next((shape for group, shape in shapes if found[group]), label)
+
+
+def _continues(items: list[_Item], item: _Item) -> bool:
+    """Whether ``item`` belongs to the list being read (as a top-level item or a sub-item)."""
+    if not items:
+        return False
+    top = items[0]
+    if item.kind != top.kind or item.indent > top.indent:
+        return True  # a sub-item (another marker or deeper)
+    number = _number(item)
+    return number is None or number == len(items) + 1
+
+
+def _number(item: _Item) -> int | None:
+    digits = re.search(r"\d{1,2}", item.label)
+    if digits:
+        return int(digits.group())
+    if item.kind in ("a.", "a)", "(a)"):
+        return ord(item.label.strip("().")[0]) - ord("a") + 1
+    return None
+
+
+def _add(items: list[_Item], item: _Item) -> None:
+    top = items[0]
+    if item.kind != top.kind or item.indent > top.indent:
+        items[-1].sub_items.append(item.text)
+    else:
+        items.append(item)
+
+
+def _append_text(items: list[_Item], text: str) -> None:
+    last = items[-1]
+    if last.sub_items:
+        last.sub_items[-1] = f"{last.sub_items[-1]} {text}"
+    else:
+        last.text = f"{last.text} {text}"
+
+
+def _expand_inline(lines: list[str]) -> list[str]:
+    """ "Hội nghị kiến nghị: Một là, ...; Hai là, ..." → the intro and one line per item."""
+    out: list[str] = []
+    for line in lines:
+        labels = list(_INLINE.finditer(line))
+        if len(labels) < 2 or _ITEM.match(line):
+            out.append(line)
+            continue
+        if line[: labels[0].start()].strip():
+            out.append(line[: labels[0].start()].rstrip())
+        for n, label in enumerate(labels):
+            end = labels[n + 1].start() if n + 1 < len(labels) else len(line)
+            out.append(f"{label['label']} {line[label.end() : end].strip()}")
+    return out
