@@ -67,6 +67,8 @@ _BLOCKS = frozenset(
 )
 _PARAGRAPH = "\x00"  # a paragraph break, resolved to a blank line at the end
 _MARKER = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-zA-Z][.)]|[•·▪◦●\-–*+])(?:\s|$)")
+_LONE_MARKER = re.compile(r"^(\d{1,2}[.)]|[•·▪◦●\-–*+])\n+", re.MULTILINE)
+_ANY_SPACE = re.compile(r"\s+")
 _H_SPACE = re.compile(r"[^\S\n\x00]+")
 _LINE_BREAK = re.compile(r"[ \n]*\n[ \n]*")
 _PARA_BREAK = re.compile(r"[ \n\x00]*\x00[ \n\x00]*")
@@ -79,6 +81,7 @@ def element_text(root: Tag) -> str:
     _walk(root, parts, in_item=False)
     text = _H_SPACE.sub(" ", "".join(parts))
     text = _PARA_BREAK.sub("\n\n", _LINE_BREAK.sub("\n", text)).strip()
+    text = _LONE_MARKER.sub(r"\1 ", text)  # <li><p>text</p></li>: the marker joins its text
     return _join_list_paragraphs(text)
 
 
@@ -101,7 +104,7 @@ def _walk(node: Tag, out: list[str], *, in_item: bool) -> None:
         elif isinstance(child, NavigableString) and not isinstance(
             child, (PreformattedString, Script, Stylesheet, TemplateString)
         ):
-            out.append(str(child))
+            out.append(_ANY_SPACE.sub(" ", child))  # source line breaks are spaces, as in a browser
 
 
 def _walk_tag(tag: Tag, out: list[str], *, in_item: bool) -> None:

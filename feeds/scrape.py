@@ -313,7 +313,9 @@ def _strip_site_name(title: str, meta: _Meta) -> str:
 
 # --------------------------------------------------------------------------- article pages
 
+# Page chrome dropped when the body is a whole <article>/<main>/<body> (or a fallback found it).
 _FALLBACK_TRIM = ("header", "footer", "nav", "aside")
+_PAGE_CONTAINERS = frozenset({"article", "main", "body"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,7 +385,7 @@ def _read_article(soup: BeautifulSoup, url: str, source: Source) -> _Parts:
         author=author, author_from=author_from,
         categories=categories, categories_from=categories_from,
         body=body, body_from=body_from, og_image=meta.first("og:image", "og:image:url"),
-        removed=_clean_body(body, sel, trim=body_from is not None),
+        removed=_clean_body(body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
     )
 
 
