@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import importlib.util
 import json
+import logging
 import re
 import sys
 import unicodedata
@@ -181,11 +182,14 @@ def test_scorer_counts_wrong_fields_and_lenient_matches():
 
 
 @pytest.mark.parametrize("txt", ARTICLES, ids=lambda p: p.stem)
-def test_extractor_never_raises(txt):
+def test_extractor_never_raises(txt, caplog):
+    """No exception escapes, and none is swallowed either: a stage that fails logs an error."""
     extract = _extract_function()
     case = quality.load_case(txt)
-    result = extract(case.body, language=case.language, published=case.published, title=case.title)
+    with caplog.at_level(logging.ERROR, logger="feeds"):
+        result = extract(case.body, language=case.language, published=case.published, title=case.title)
     assert isinstance(result, Extraction)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 @pytest.mark.parametrize("row", quality.GATED)
