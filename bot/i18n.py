@@ -126,7 +126,7 @@ _VI: Mapping[str, str] = {
     # ---- admin
     "stats_heading": "<b>📊 Thống kê</b>",
     "stats_subscribers": "Người đăng ký: {active} đang hoạt động / {total}",
-    "stats_outbox": "Hàng đợi: {pending} chờ gửi, {failed} lỗi",
+    "stats_outbox": "Hàng đợi: {pending} chờ gửi, {held} chờ bản tin, {failed} lỗi",
     "stats_articles": "Bài viết: {n}",
     "sources_heading": "<b>🩺 Tình trạng nguồn</b>",
     "no_sources": "Chưa có nguồn nào chạy.",
@@ -239,7 +239,7 @@ _EN: Mapping[str, str] = {
     "not_admin": "Sorry, this command is for the bot's administrators only.",
     "stats_heading": "<b>📊 Statistics</b>",
     "stats_subscribers": "Subscribers: {active} active / {total}",
-    "stats_outbox": "Outbox: {pending} pending, {failed} failed",
+    "stats_outbox": "Outbox: {pending} pending, {held} held for digests, {failed} failed",
     "stats_articles": "Articles: {n}",
     "sources_heading": "<b>🩺 Source health</b>",
     "no_sources": "No source has run yet.",

@@ -339,7 +339,7 @@ def render_stats(stats: Any, health: Sequence[SourceHealth], *, lang: str, tz: Z
     lines = [
         t(lang, "stats_heading"),
         t(lang, "stats_subscribers", active=stats.active, total=stats.chats),
-        t(lang, "stats_outbox", pending=stats.by_status.get("pending", 0), failed=stats.by_status.get("failed", 0)),
+        t(lang, "stats_outbox", pending=stats.pending, held=stats.by_status.get("held", 0), failed=stats.failed),
         t(lang, "stats_articles", n=sum(h.article_count for h in health)),
     ]
     if stats.by_topic:
@@ -347,8 +347,9 @@ def render_stats(stats: Any, health: Sequence[SourceHealth], *, lang: str, tz: Z
         lines += [t(lang, "stats_topic", topic=k, n=v) for k, v in sorted(stats.by_topic.items())]
     if health:
         lines += ["", t(lang, "stats_last_runs")]
-        lines += [f"• {escape(h.source_id)}: {escape(format_time(h.last_run, lang=lang, tz=tz))} {_state(h, lang, tz)}"
-                  for h in health]
+        for h in health:
+            when = format_time(h.last_run, lang=lang, tz=tz)
+            lines.append(f"• {escape(h.source_id)}: {escape(when)} {_state(h, lang, tz)}")
     return fit("\n".join(lines))
 
 

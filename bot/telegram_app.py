@@ -7,13 +7,14 @@ the token; httpx's per-request INFO lines (whose URLs carry it) are silenced.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.handlers import BotHooks, Deps, Throttle, register_handlers
+from bot.handlers import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, BotHooks, Deps, Throttle, register_handlers
 from bot.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,7 @@ logger = logging.getLogger(__name__)
 # Libraries whose INFO lines carry request URLs, i.e. the token.
 _QUIET_LOGGERS = ("httpx", "httpcore")
 
-SUBSCRIBER_COMMANDS = ("start", "subscribe", "unsubscribe", "list", "latest", "events", "settings", "help", "stop")
-ADMIN_COMMANDS = ("stats", "sources", "pause", "resume", "scrape", "broadcast")
+__all__ = ["BotHooks", "build_application", "register_commands"]
 
 
 def build_application(settings: Any, token: str, *, store: Any, subscribers: Any, hooks: BotHooks) -> Application:
@@ -51,20 +51,19 @@ def build_application(settings: Any, token: str, *, store: Any, subscribers: Any
     return app
 
 
-def _commands(lang: str, names: tuple[str, ...]) -> list[BotCommand]:
+def _commands(lang: str, names: Iterable[str]) -> list[BotCommand]:
     return [BotCommand(name, t(lang, f"command_{name}")) for name in names]
 
 
 async def register_commands(app: Application, admins: tuple[int | str, ...] = ()) -> None:
     """The command menu in Vietnamese (default) and English; admins also see admin commands."""
-    await app.bot.set_my_commands(_commands("vi", SUBSCRIBER_COMMANDS))
-    await app.bot.set_my_commands(_commands("en", SUBSCRIBER_COMMANDS), language_code="en")
+    everyone, admin_menu = list(SUBSCRIBER_COMMANDS), [*SUBSCRIBER_COMMANDS, *ADMIN_COMMANDS]
+    await app.bot.set_my_commands(_commands("vi", everyone))
+    await app.bot.set_my_commands(_commands("en", everyone), language_code="en")
     for admin in admins:
         scope = BotCommandScopeChat(admin)
         try:
-            await app.bot.set_my_commands(_commands("vi", SUBSCRIBER_COMMANDS + ADMIN_COMMANDS), scope=scope)
-            await app.bot.set_my_commands(
-                _commands("en", SUBSCRIBER_COMMANDS + ADMIN_COMMANDS), scope=scope, language_code="en"
-            )
+            await app.bot.set_my_commands(_commands("vi", admin_menu), scope=scope)
+            await app.bot.set_my_commands(_commands("en", admin_menu), scope=scope, language_code="en")
         except TelegramError as err:  # the admin never opened a chat with the bot
             logger.warning("admin command menu not set: chat=%s error=%s", admin, err)

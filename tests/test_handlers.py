@@ -404,7 +404,9 @@ async def test_stats_and_sources_for_admins(bot):
     stored = bot.store.upsert_articles("vncpc", [make_article(1)], now=now).new
     bot.store.record_run("vncpc", RefreshResult("vncpc", new=stored), now=now)
     bot.store.record_run("vncpc-en", RefreshResult("vncpc-en", error="fetch https://vncpc.org/en/: timed out <30 s>"), now=now)
+    bot.subscribers.enqueue_broadcast("Thông báo", ADMIN)
     stats = await bot.reply(ADMIN, "/stats")
+    assert "Hàng đợi: 2 chờ gửi, 0 chờ bản tin, 0 lỗi" in stats.text
     assert stats.text.startswith("<b>📊 Thống kê</b>\nNgười đăng ký: 2 đang hoạt động / 2\n")
     assert "Bài viết: 1" in stats.text
     assert "• all: 1\n• events: 1" in stats.text
@@ -492,3 +494,46 @@ async def test_register_commands_in_vietnamese_english_and_for_admins(bot, tmp_p
     assert set(vi) == set(en) and "stats" not in vi
     admin = {c["command"] for c in bot.api.commands("", scope="chat")}
     assert {"stats", "broadcast", "subscribe"} <= admin
+
+
+async def test_unblocking_reactivates_and_group_migration_moves_subscriptions(bot):
+    await bot.reply(USER, "/subscribe all")
+    bot.api.push_my_chat_member(USER, new_status="kicked")
+    await bot.wait(lambda: not bot.subscribers.get_chat(USER).active, "deactivated")
+    bot.api.push_my_chat_member(USER, new_status="member", old_status="kicked")
+    await bot.wait(lambda: bot.subscribers.get_chat(USER).active, "reactivated")
+    assert bot.subscribers.topics(USER) == ["all"]
+    bot.api.push_my_chat_member(-4242, new_status="member", old_status="left", chat_type="group")  # unknown group
+    bot.api.set_admins(-31, [5])
+    await bot.reply(-31, "/subscribe events", chat_type="group", user_id=5)
+    group = bot.api.chat(-31, "group")
+    bot.api.push_update({"message": {"message_id": 1, "date": 0, "chat": group, "from": bot.api.user(5, "vi"),
+                                     "migrate_to_chat_id": -1000031}})
+    await bot.wait(lambda: bot.subscribers.topics(-1000031) == ["events"], "migration")
+    assert bot.subscribers.get_chat(-1000031).type == "supergroup"
+    assert bot.subscribers.get_chat(-4242) is None
+
+
+async def test_deep_link_in_a_group_needs_a_group_admin(bot):
+    bot.api.set_admins(GROUP, [7])
+    refused = await bot.reply(GROUP, "/start all", chat_type="supergroup", user_id=9)
+    assert refused.text == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký."
+    welcome = await bot.reply(GROUP, "/start", chat_type="supergroup", user_id=9)  # reading is for everyone
+    assert welcome.text.startswith("👋 Xin chào!")
+    assert bot.subscribers.topics(GROUP) == []
+
+
+@pytest.mark.parametrize(
+    "command", ["/start", "/help", "/subscribe", "/unsubscribe", "/list", "/latest", "/events", "/settings", "/stop",
+                "/stats", "/sources", "/pause", "/resume", "/broadcast", "/nonsense"],
+)
+async def test_every_command_answers_in_both_languages(bot, command):
+    vi = await bot.reply(ADMIN, command, language_code="vi")
+    en = await bot.reply(ADMIN, command, language_code="en")  # none of these saves a language
+    assert vi.text != en.text
+    assert vi.params["parse_mode"] == en.params["parse_mode"] == "HTML"
+    words = {"vi": ("Bạn", "Chọn", "Xin", "lệnh", "Chưa", "Cài", "Xóa", "Thống", "Tình", "Dùng", "hiểu", "quản trị"),
+             "en": ("You", "Pick", "Hello", "Commands", "No ", "Settings", "Delete", "Statistics", "Source", "Usage",
+                    "Sorry", "administrators")}
+    assert any(w in vi.text for w in words["vi"]), vi.text
+    assert any(w in en.text for w in words["en"]), en.text
