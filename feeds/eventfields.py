@@ -72,8 +72,10 @@ def _split_weak(text: str) -> list[str]:
 # --------------------------------------------------------------------------- organisers
 
 _VI_DO = re.compile(
-    r"\bdo\s+(?P<orgs>[^.;:]{2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
+    r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
 )
+# "do X chủ trì, phối hợp với Y tổ chức": the partners after "chủ trì"
+_VI_DO_MORE = re.compile(r"\s*,?\s*(?:phối hợp|kết hợp) (?:với|cùng)\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
 _VI_VERB = re.compile(
     r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
     r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
@@ -81,7 +83,7 @@ _VI_VERB = re.compile(
 _VI_CHAIR = re.compile(r"\bchủ trì\b")
 _EN_BY = re.compile(
     r"\b(?:co-)?(?:organi[sz]ed|hosted|convened|sponsored and organi[sz]ed|jointly organi[sz]ed)\s+by\s+"
-    r"(?P<orgs>[^.;:]{2,200}?)(?=\s*(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s+(?:on|at|from|to|as|under|for|within)\s|\s+in\s(?!cooperation|collaboration|partnership|association)|$))"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s*(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s+(?:on|at|from|to|as|under|for|within)\s|\s+in\s(?!cooperation|collaboration|partnership|association)|$))"
 )
 _EN_VERB = re.compile(r"\b(?:co-organi[sz]ed|jointly organi[sz]ed|organi[sz]ed|hosted|convened)\s+(?:a|an|the|this|its|their)\b")
 _TRAILING_VI = re.compile(
@@ -89,11 +91,14 @@ _TRAILING_VI = re.compile(
 )
 _CHAIR_THEN = re.compile(r"\s+chủ trì\s*,?\s*(?=phối hợp|kết hợp|cùng)")
 _LEADING_ADVERBIAL = re.compile(
-    r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây"
-    r"|on|in|at|from|during|last|this|earlier|recently|between|following)\b",
+    r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm|sau đó|trước đó"
+    r"|on|in|at|from|during|last|this|next|earlier|recently|between|following|later)\b",
     re.IGNORECASE,
 )
-_PLACE_PREFIX = re.compile(r"^(?:tp\.?|thành phố|tỉnh|quận|huyện|thị xã|phường|xã|q\.|số|đường)\b", re.IGNORECASE)
+_PLACE_PREFIX = re.compile(
+    r"^(?:tp\.?|thành phố|tỉnh|quận|huyện|thị xã|thị trấn|phường|xã|q\.|số|đường|vịnh|làng|khu công nghiệp|kcn|cảng|đảo)\b",
+    re.IGNORECASE,
+)
 
 
 def read_organizers(sentence: str) -> list[str]:
@@ -101,7 +106,8 @@ def read_organizers(sentence: str) -> list[str]:
     for pattern in (_VI_DO, _EN_BY):
         found = pattern.search(sentence)
         if found:
-            names = split_organizers(found["orgs"])
+            more = _VI_DO_MORE.match(sentence, found.end()) if pattern is _VI_DO else None
+            names = split_organizers(found["orgs"]) + (split_organizers(more["orgs"]) if more else [])
             if names:
                 return names
     for pattern in (_VI_VERB, _EN_VERB, _VI_CHAIR):
@@ -139,13 +145,16 @@ def _place_only(text: str) -> bool:
 _VI_AT = re.compile(r"(?<![\w-])(?:tại|ở)\s+", re.IGNORECASE)
 _EN_AT = re.compile(r"(?<![\w-])(?:in|at|[Vv]enue:?)\s+(?:the\s+)?(?=[A-ZĐ])")
 # where a venue's text ends: a clause mark, or a dot that closes the sentence (not "Tp.HCM", "TP. Huế")
-_LOC_END = re.compile(r"[;:()\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
+_LOC_END = re.compile(r"[;:\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
 _LOC_STOP = re.compile(
     r"\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
     r"|on|from|to|with|by|was|were|will|is|are|has|had|and|for|during|under|which|where|as|organi[sz]ed|attended"
     r"|took|gathered|brought)\b"
 )
-_LOC_PART_WORDS = frozenset("tp tp. thành phố tỉnh quận huyện thị xã phường số đường city province district street ward".split())
+_LOC_PART_WORDS = frozenset(
+    "tp tp. thành phố tỉnh quận huyện thị xã trấn phường số đường vịnh làng khu công nghiệp kcn cảng đảo"
+    " city province district street ward".split()
+)
 _VENUE = re.compile(
     r"\b(?:khách sạn|trung tâm|hội trường|nhà|trường|đại học|viện|bộ|trụ sở|cung|văn phòng|ubnd|sở|tòa|phòng|resort"
     r"|hotel|centre|center|hall|university|building|headquarters|office|convention|palace|room|plaza)\b",
@@ -167,22 +176,36 @@ def read_location(sentence: str) -> str | None:
 
 
 def _trim_venue(text: str) -> str | None:
-    segments = text.split(",")
+    segments = _commas_outside_parens(text)
     first = _LOC_STOP.split(segments[0], maxsplit=1)[0].strip()
-    if not first or _EVENT_WORD.match(first) or not (first[0].isupper() or _VENUE.match(first)):
+    if not first or _EVENT_WORD.match(first):
+        return None
+    if not (first[0].isupper() or _VENUE.match(first) or _PLACE_PREFIX.match(first) or find_places(first)):
         return None
     kept = [first]
     for segment in segments[1:]:
         part = _LOC_STOP.split(segment, maxsplit=1)[0].strip()
         words = part.split()
-        if not words or len(words) > 6 or part != segment.strip():
-            if part and len(words) <= 6 and _all_place_words(words):
-                kept.append(part)
-            break
-        if not _all_place_words(words):
+        if not words or len(words) > 6 or not _all_place_words(words):
             break
         kept.append(part)
+        if part != segment.strip():
+            break
     return ", ".join(kept)
+
+
+def _commas_outside_parens(text: str) -> list[str]:
+    segments, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            segments.append(text[start:i])
+            start = i + 1
+    segments.append(text[start:])
+    return segments
 
 
 def _all_place_words(words: list[str]) -> bool:
@@ -194,7 +217,9 @@ def _all_place_words(words: list[str]) -> bool:
 _COUNT = re.compile(
     r"(?<![\d.,/])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
     r"(?P<noun>đại biểu|học viên|khách mời|người|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
-    r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons)\b",
+    r"|nông dân|thành viên|học sinh|hội viên"
+    r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
+    r"|farmers|members)\b",
     re.IGNORECASE,
 )
 _STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
@@ -202,7 +227,7 @@ _ATTEND = re.compile(
     r"tham dự|tham gia|có mặt|\bdự\b|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
     re.IGNORECASE,
 )
-_NOT_ATTENDING = re.compile(r"(?:hỗ trợ|đào tạo cho|cho|giúp|việc làm|lao động|dân số|hộ)\s+$", re.IGNORECASE)
+_NOT_ATTENDING = re.compile(r"(?:hỗ trợ|giúp|việc làm|lao động|dân số|tối đa(?: là)?|up to|maximum of|capacity of)\s+$", re.IGNORECASE)
 
 
 def read_participants(sentence: str) -> int | None:

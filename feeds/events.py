@@ -25,19 +25,30 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
     (EventKind.CONFERENCE, r"hội nghị|conference|round ?table|summit|congress|symposium"),
     (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
-    (EventKind.FORUM, r"diễn đàn|forum|dialogue"),
+    (EventKind.FORUM, r"diễn đàn|forum"),
     (EventKind.EXHIBITION, r"triển lãm|hội chợ|exhibition|expo|trade fair|fair"),
-    (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission"),
+    (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission|visit"),
     (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
-    (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|meeting|press conference"),
+    (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"),
     (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội"),
 )
 _KIND = re.compile(
     "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
     re.IGNORECASE,
 )
-# "các hội thảo", "3 Hội thảo nhỏ", "Ban tổ chức hội nghị": not one named event.
-_GENERIC_BEFORE = re.compile(r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|\w+s'|ban)\s+|\d\s+)$", re.IGNORECASE)
+# "các hội thảo", "3 Hội thảo nhỏ", "Trung tâm Hội nghị Ariyana", "Báo cáo khảo sát": not an event's own word.
+_GENERIC_BEFORE = re.compile(
+    r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|ban|trung tâm|cung|nhà|hội trường|khu|phòng"
+    r"|báo cáo|kết quả|phiếu|tài liệu|report|results of(?: the)?|\w+s'|khuôn khổ|bên lề|khuôn khổ của"
+    r"|framework of(?: the)?|sidelines of(?: the)?|during the)\s+|\d\s+)$",
+    re.IGNORECASE,
+)
+# A dated sentence with one of these verbs but no event word takes its event word from the next sentence.
+_EVENT_VERB = re.compile(
+    r"tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|\bthăm\b"
+    r"|\bheld\b|took place|take place|organi[sz]ed|hosted|opened|attended|visited|signed|launched|convened|gathered",
+    re.IGNORECASE,
+)
 _VI_NAME_STOP = re.compile(
     r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong|nhằm|với sự|với|là|có|thu hút"
     r"|vừa|đang|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
@@ -81,8 +92,8 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     day = published.date()
     default = Tense.ANNOUNCEMENT if _SCOPE_ANNOUNCE_TITLE.search(title or "") else Tense.UNKNOWN
     drafts: list[_Draft] = []
-    for index, sentence in enumerate(sentences):
-        for draft in _anchors(index, sentence, day, default, title):
+    for index in range(len(sentences)):
+        for draft in _anchors(index, sentences, day, default):
             same = next((d for d in drafts if _same_event(d, draft)), None)
             if same is None:
                 drafts.append(draft)
@@ -96,16 +107,27 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     return events
 
 
-def _anchors(index: int, sentence: str, day: dt.date, default: Tense, title: str) -> list[_Draft]:
-    mentions = [m for m in _KIND.finditer(sentence) if not _GENERIC_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])]
+def _anchors(index: int, sentences: list[str], day: dt.date, default: Tense) -> list[_Draft]:
+    sentence = sentences[index]
+    mentions, named_in = _mentions(sentence), sentence
+    if not mentions and index + 1 < len(sentences) and _EVENT_VERB.search(sentence):
+        named_in = sentences[index + 1]  # "Ngày 5/12, A và B đã ký kết ... . Buổi lễ do A tổ chức"
+        mentions = _mentions(named_in)
     if not mentions:
         return []
     tense = _tense(sentence, default)
     drafts = []
     for date in find_dates(sentence, published=day, tense=tense):
-        mention = min(mentions, key=lambda m: _distance(m, date.span))
-        drafts.append(_Draft(index, _name(sentence, mention), _kind(mention), date, tense, {"date": sentence, "name": sentence}))
+        if date.precision is DatePrecision.MONTH and not _EVENT_VERB.search(sentence):
+            continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
+        mention = min(mentions, key=lambda m: _distance(m, date.span)) if named_in is sentence else mentions[0]
+        name = _name(named_in, mention)
+        drafts.append(_Draft(index, name, _kind(mention), date, tense, {"date": sentence, "name": named_in}))
     return drafts[:1] if len({(d.date.start, d.date.end) for d in drafts}) == 1 else drafts
+
+
+def _mentions(sentence: str) -> list[re.Match[str]]:
+    return [m for m in _KIND.finditer(sentence) if not _GENERIC_BEFORE.search(sentence[max(0, m.start() - 20) : m.start()])]
 
 
 def _tense(sentence: str, default: Tense) -> Tense:
@@ -132,6 +154,8 @@ def _kind(mention: re.Match[str]) -> EventKind:
 def _same_event(a: _Draft, b: _Draft) -> bool:
     if (a.date.start, a.date.end) == (b.date.start, b.date.end):
         return True
+    if a.kind is not b.kind:
+        return False  # a workshop during an exhibition is an event of its own
     inside = a.date.start <= b.date.start <= a.date.end and b.date.end <= a.date.end
     month_of = b.date.precision is DatePrecision.MONTH and b.date.start <= a.date.start <= b.date.end
     return inside or month_of
@@ -174,7 +198,7 @@ def _generic(name: str) -> bool:
 def _better_name(draft: _Draft, candidates: list[str]) -> tuple[str, str] | None:
     for sentence in candidates:
         for mention in _KIND.finditer(sentence):
-            if _kind(mention) is draft.kind and not _GENERIC_BEFORE.search(sentence[max(0, mention.start() - 12) : mention.start()]):
+            if _kind(mention) is draft.kind and not _GENERIC_BEFORE.search(sentence[max(0, mention.start() - 20) : mention.start()]):
                 name = _name(sentence, mention)
                 if not _generic(name):
                     return name, sentence

@@ -33,6 +33,11 @@ _STRONG_TRIGGER = re.compile(
     r"|suggest|\burg(?:e|es|ed)\b|priority actions",
     re.IGNORECASE,
 )
+# "đề nghị các đơn vị đăng ký gửi kèm:" asks for documents; it recommends nothing.
+_PAPERWORK = re.compile(
+    r"đăng ký|gửi kèm|hồ sơ|kèm theo|liên hệ|register|registration|submit|attach|application form|contact",
+    re.IGNORECASE,
+)
 _NEED_TRIGGER = re.compile(r"\bcần\b|\bphải\b|\bshould\b|\bneed(?:s|ed)? to\b|\bmust\b", re.IGNORECASE)
 
 
@@ -58,6 +63,8 @@ def find_recommendations(text: str) -> list[Recommendation]:
 def _is_recommendation_intro(intro: str) -> bool:
     sentences = split_sentences(intro) if intro else []
     last = sentences[-1] if sentences else ""
+    if _PAPERWORK.search(last):
+        return False
     if _STRONG_TRIGGER.search(last):
         return True
     return last.rstrip().endswith(":") and _NEED_TRIGGER.search(last) is not None
