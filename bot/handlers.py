@@ -51,6 +51,7 @@ MAX_EVENTS = 20
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _MANAGERS = (ChatMember.OWNER, ChatMember.ADMINISTRATOR)
 _GONE = (ChatMember.BANNED, ChatMember.LEFT)
+_MAX_CALLBACK_DATA = 64  # bytes
 # Commands in messages and channel posts; edited messages never re-run a command.
 _COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 
@@ -273,6 +274,8 @@ def _topic_keyboard(
 ) -> InlineKeyboardMarkup:
     names = turn.deps.source_names()
     rows = [[(topic_label(turn.lang, topic, names), f"{prefix}:{topic}")] for topic in topics]
+    # Telegram refuses callback data over 64 bytes: such a source is reachable by command only
+    rows = [row for row in rows if len(row[0][1].encode()) <= _MAX_CALLBACK_DATA]
     return _keyboard([*rows, *([e] for e in extra)])
 
 

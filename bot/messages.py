@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import MONTHS_EN, escape, t
+from bot.i18n import MONTHS_EN, Html, escape, t
 from feeds.models import DatePrecision, Event, EventStatus, Recommendation, SourceHealth, StoredArticle
 
 MAX_MESSAGE_LENGTH = 4096
@@ -385,6 +385,19 @@ def render_health(
     return pack([t(lang, "sources_heading"), *blocks])
 
 
+def render_source_alert(
+    before: SourceHealth, after: SourceHealth, *, name: str, lang: str, tz: ZoneInfo
+) -> str | None:
+    """The admins' alert when a source becomes broken or recovers; None when neither happened."""
+    label = f"{escape(shorten(name, 100))} ({escape(after.source_id)})"
+    if after.broken and not before.broken:
+        reason = shorten(after.broken_reason or "", 500)
+        return t(lang, "source_broken", source=Html(label), reason=reason)
+    if before.broken and not after.broken:
+        return t(lang, "source_recovered", source=Html(label), when=format_time(after.last_success, lang=lang, tz=tz))
+    return None
+
+
 __all__ = [
     "MAX_MESSAGE_LENGTH",
     "event_place",
@@ -396,6 +409,7 @@ __all__ = [
     "render_digest",
     "render_events",
     "render_health",
+    "render_source_alert",
     "render_stats",
     "shorten",
     "visible_length",

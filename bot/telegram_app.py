@@ -42,7 +42,7 @@ def build_application(settings: Any, token: str, *, store: Any, subscribers: Any
         .write_timeout(20.0)
         .pool_timeout(10.0)
         .get_updates_connect_timeout(10.0)
-        .get_updates_read_timeout(40.0)  # above the long-polling timeout
+        .get_updates_read_timeout(10.0)  # python-telegram-bot adds the long-polling timeout to it
         .job_queue(None)
         .build()
     )

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.subscribers import Stats
+from tests.support.telegram_html import parse_html
+
 from bot.i18n import pick_language, t
 from bot.messages import (
     MAX_MESSAGE_LENGTH,
@@ -18,11 +21,15 @@ from bot.messages import (
     render_alert,
     render_digest,
     render_events,
+    render_health,
+    render_source_alert,
+    render_stats,
     shorten,
     visible_length,
 )
 from feeds.models import (
     Article,
+    SourceHealth,
     DatePrecision,
     Event,
     EventKind,
@@ -60,6 +67,7 @@ class StrictTelegramHtml(HTMLParser):
 
 
 def assert_valid_html(text: str) -> None:
+    assert len(parse_html(text)) <= MAX_MESSAGE_LENGTH  # the fake Bot API's strict parser agrees
     assert re.search(r"&(?!(lt|gt|amp|quot);)", text) is None, "unescaped &"
     parser = StrictTelegramHtml()
     parser.feed(text)
@@ -310,3 +318,42 @@ def test_pick_language(code, lang):
 def test_i18n_escapes_values_and_has_both_languages():
     assert t("en", "subscribed", topic="<all>") == "✅ Subscribed: &lt;all&gt;."
     assert t("xx", "subscribed", topic="a") == "✅ Đã đăng ký: a."
+
+
+NOW = dt.datetime(2026, 11, 28, 3, 30, tzinfo=dt.UTC)
+
+
+def test_source_alerts_for_broken_and_recovered_sources():
+    ok = SourceHealth("vncpc", last_success=NOW)
+    broken = SourceHealth("vncpc", broken_reason="listing selector 'article' matched nothing <0 items>", broken_since=NOW)
+    down = render_source_alert(ok, broken, name="VNCPC & co", lang="vi", tz=TZ)
+    assert down == (
+        "❌ <b>Nguồn VNCPC &amp; co (vncpc) bị hỏng</b>\n"
+        "listing selector 'article' matched nothing &lt;0 items&gt;\nXem /sources."
+    )
+    up = render_source_alert(broken, ok, name="VNCPC", lang="en", tz=TZ)
+    assert up == "✅ <b>Source VNCPC (vncpc) works again</b> (28 Nov 2026 10:30)."
+    assert render_source_alert(ok, ok, name="VNCPC", lang="vi", tz=TZ) is None
+    assert render_source_alert(broken, broken, name="VNCPC", lang="vi", tz=TZ) is None
+    assert_valid_html(down)
+
+
+def test_health_and_stats_texts_escape_errors_and_split_when_long():
+    health = [
+        SourceHealth(f"s{i}", last_run=NOW, consecutive_failures=i % 3, last_error="<html> & " * 100, article_count=i)
+        for i in range(60)
+    ]
+    texts = render_health(health, {"s0": "Nguồn <không>"}, lang="vi", tz=TZ)
+    assert len(texts) > 1
+    for text in texts:
+        assert_valid_html(text)
+    assert texts[0].startswith("<b>🩺 Tình trạng nguồn</b>\n\n<b>Nguồn &lt;không&gt;</b> (s0) — ✅ ổn\nLần chạy cuối: 28/11/2026 10:30")
+    assert "⚠️ lỗi 2 lần liên tiếp" in texts[0]
+    assert render_health([], {}, lang="en", tz=TZ) == ["No source has run yet."]
+
+    stats = Stats(chats=3, active=2, by_topic={"events": 1, "all": 2}, by_status={"pending": 5, "held": 4, "failed": 1})
+    text = render_stats(stats, [SourceHealth("vncpc", paused=True, article_count=9)], lang="en", tz=TZ)
+    assert text == (
+        "<b>📊 Statistics</b>\nSubscribers: 2 active / 3\nOutbox: 5 pending, 4 held for digests, 1 failed\n"
+        "Articles: 9\n\n<b>By topic</b>\n• all: 2\n• events: 1\n\n<b>Last runs</b>\n• vncpc: never ⏸ paused"
+    )
