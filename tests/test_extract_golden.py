@@ -88,6 +88,26 @@ def test_set_is_large_and_varied(cases):
     assert any(e.status == "upcoming" for c in cases for e in c.gold.events)
 
 
+# Forms issue 3 names; each must appear in some article (compared folded, so NFD files count).
+ISSUE_FORMS = (
+    "26 và 27 tháng 5", "ngày 14 và 15/9 năm 2016", "Từ ngày 3/11/2019 đến ngày 5/11/2019",
+    "từ ngày 8 đến 10/4/2017", "sáng ngày 17/8", "chiều 14/3", "tháng 5 vừa qua", "12th – 14th March, 2017",
+    "On 9 June", "from 3 to 5 June 2019", "Quyết định số 1419/QĐ-TTg ngày 7/9/2009", "gần 30 báo cáo",
+    "sẽ diễn ra", "sẽ tổ chức", "will be held", "TP.HCM", "Tp.HCM", "TP HCM", "Hanoi", "Da Nang", "Hoà Bình",
+    "TP Vinh", "Nha Trang", "Hạ Long", "Đà Lạt", "Một là,", "kiến nghị", "khuyến nghị", "đề xuất", "đề nghị",
+    "giải pháp", "recommended", "proposed", "called on",
+)
+# List shapes, as lines of some article: "1.", "1)", "(1)", "a)", bullets, and nested "•" sub-items.
+LIST_SHAPES = (r"^1\. ", r"^1\) ", r"^\(1\) ", r"^a\) ", r"^• ", r"^- ", r"^– ", r"^\s+• ")
+
+
+def test_set_covers_the_forms_the_issue_names(cases):
+    folded = "\n".join(fold(c.body) for c in cases)
+    assert [form for form in ISSUE_FORMS if fold(form) not in folded] == []
+    lines = unicodedata.normalize("NFC", "\n".join(c.body for c in cases))
+    assert [shape for shape in LIST_SHAPES if not re.search(shape, lines, re.MULTILINE)] == []
+
+
 @pytest.mark.parametrize("txt", ARTICLES, ids=lambda p: p.stem)
 def test_article_file_is_well_formed(txt):
     fields, body = quality.parse_article(txt.read_text(encoding="utf-8"), where=txt.name)
