@@ -200,13 +200,19 @@ class Turn:
 
 
 async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Private chats and channels: yes; groups: only the group's admins (also anonymous ones)."""
+    """Whether this update may change the chat's subscriptions and settings.
+
+    Private chats: yes. Groups and channels: only their admins. A channel post or a group
+    message sent as the group itself (an anonymous admin) comes from an admin; a button press
+    (visible to every member) is checked with getChatMember.
+    """
     chat = update.effective_chat
-    if chat.type in (Chat.PRIVATE, Chat.CHANNEL):
+    if chat.type == Chat.PRIVATE:
         return True
     message = update.effective_message
-    if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
-        return True  # an anonymous group admin
+    if update.callback_query is None and message is not None:
+        if chat.type == Chat.CHANNEL or (message.sender_chat is not None and message.sender_chat.id == chat.id):
+            return True
     user = update.effective_user
     if user is None:
         return False

@@ -324,10 +324,18 @@ async def test_only_group_admins_change_subscriptions(bot):
     assert "Tất cả bài mới" in listing.text
 
 
-async def test_channel_posts_can_subscribe(bot):
+async def test_channel_posts_can_subscribe_but_only_channel_admins_press_buttons(bot):
     sent = await bot.reply(-100777, "/subscribe events", chat_type="channel")
     assert sent.text == "✅ Đã đăng ký: Bài có sự kiện."
     assert bot.subscribers.get_chat(-100777).type == "channel"
+    await bot.reply(-100777, "/subscribe", chat_type="channel")  # a keyboard every reader sees
+    bot.api.push_callback(-100777, "sub:all", user_id=31, chat_type="channel")
+    await bot.wait(lambda: any(c.params.get("show_alert") for c in bot.api.calls("answerCallbackQuery")), "refusal")
+    assert bot.subscribers.topics(-100777) == ["events"]
+    bot.api.set_admins(-100777, [30])
+    edit = await bot.press(-100777, "sub:all", user_id=30, chat_type="channel")
+    assert edit.params["text"] == "✅ Đã đăng ký: Tất cả bài mới."
+    assert bot.subscribers.topics(-100777) == ["all", "events"]
 
 
 async def test_blocking_or_removing_the_bot_deactivates_the_chat(bot):
