@@ -80,22 +80,27 @@ class FileCache:
         return body
 
 
-def create_app(config: WebConfig, health: HealthCheck) -> web.Application:
+def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck) -> web.Application:
+    """``config`` may be a callable returning the current config (the service's SIGHUP reload
+    changes the feed list and max-age); the public folder is read from it on every request."""
     app = web.Application()
     cache = FileCache()
-    feeds_dir = config.public_dir / "feeds"
+    current: Callable[[], WebConfig] = config if callable(config) else (lambda: config)
 
     async def feed(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if not FEED_NAME.match(name):
             raise web.HTTPNotFound(text="no such feed\n")
-        return _serve(request, cache.get(feeds_dir / name), CONTENT_TYPES[Path(name).suffix], config.max_age)
+        cfg = current()
+        return _serve(request, cache.get(cfg.public_dir / "feeds" / name), CONTENT_TYPES[Path(name).suffix],
+                      cfg.max_age)
 
     async def opml(request: web.Request) -> web.StreamResponse:
-        return _serve(request, cache.get(config.public_dir / "feeds.opml"), CONTENT_TYPES[".opml"], config.max_age)
+        cfg = current()
+        return _serve(request, cache.get(cfg.public_dir / "feeds.opml"), CONTENT_TYPES[".opml"], cfg.max_age)
 
     async def index(request: web.Request) -> web.StreamResponse:
-        page = render_index(config).encode("utf-8")
+        page = render_index(current()).encode("utf-8")
         body = _Body(page, gzip.compress(page, 6, mtime=0), hashlib.sha1(page).hexdigest()[:20], 0.0)
         return _serve(request, body, "text/html; charset=utf-8", 60, last_modified=False)
 
