@@ -17,7 +17,7 @@ from feeds.places import find_places
 # --------------------------------------------------------------------------- organisation names
 
 _ORG_HEAD = re.compile(
-    r"(?:Bộ|Sở|Trung tâm|Viện|Tổng cục|Cục|Chi cục|Vụ|Ủy ban|UBND|Hội|Hiệp hội|Liên hiệp|Liên đoàn|Liên minh"
+    r"(?:Bộ|Sở|Trung tâm|Viện|Tổng cục|Cục|Chi cục|Vụ|Ủy ban|UBND|Hội(?!\s+(?:chợ|nghị|thảo|thi|trường|viên))|Hiệp hội|Liên hiệp|Liên đoàn|Liên minh"
     r"|Công ty|Tập đoàn|Tổng công ty|Trường|Đại học|Học viện|Văn phòng|Ban|Quỹ|Tổ chức|Chương trình|Dự án"
     r"|Đại sứ quán|Phòng|Chính phủ|Thành ủy|Tỉnh ủy|Mạng lưới|Cơ quan|Ngân hàng|Tạp chí|Báo|Đài|Khoa"
     r"|Câu lạc bộ|Nhóm|Hội đồng|Đoàn|Ministry|Department|Centre|Center|Institute|University|Agency"
@@ -74,8 +74,8 @@ def _split_weak(text: str) -> list[str]:
 _VI_DO = re.compile(
     r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
 )
-# "do X chủ trì, phối hợp với Y tổ chức": the partners after "chủ trì"
-_VI_DO_MORE = re.compile(r"\s*,?\s*(?:phối hợp|kết hợp) (?:với|cùng)\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
+# "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y tổ chức": the partners after "chủ trì"
+_VI_DO_MORE = re.compile(r"\s*,?\s*(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
 _VI_VERB = re.compile(
     r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
     r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
@@ -152,8 +152,8 @@ _LOC_STOP = re.compile(
     r"|took|gathered|brought)\b"
 )
 _LOC_PART_WORDS = frozenset(
-    "tp tp. thành phố tỉnh quận huyện thị xã trấn phường số đường vịnh làng khu công nghiệp kcn cảng đảo"
-    " city province district street ward".split()
+    "tp tp. thành phố tỉnh quận huyện thị xã trấn phường số đường vịnh làng khu công nghiệp kcn cảng đảo và"
+    " city province district street ward and".split()
 )
 _VENUE = re.compile(
     r"\b(?:khách sạn|trung tâm|hội trường|nhà|trường|đại học|viện|bộ|trụ sở|cung|văn phòng|ubnd|sở|tòa|phòng|resort"
@@ -188,9 +188,11 @@ def _trim_venue(text: str) -> str | None:
         words = part.split()
         if not words or len(words) > 6 or not _all_place_words(words):
             break
-        kept.append(part)
-        if part != segment.strip():
+        if part != segment.strip():  # the clause goes on: "..., Sở Công Thương tổ chức" is its subject
+            if _place_only(part):
+                kept.append(part)
             break
+        kept.append(part)
     return ", ".join(kept)
 
 
@@ -216,7 +218,7 @@ def _all_place_words(words: list[str]) -> bool:
 
 _COUNT = re.compile(
     r"(?<![\d.,/])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
-    r"(?P<noun>đại biểu|học viên|khách mời|người|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
+    r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
     r"|nông dân|thành viên|học sinh|hội viên"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
     r"|farmers|members)\b",
@@ -224,10 +226,13 @@ _COUNT = re.compile(
 )
 _STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
 _ATTEND = re.compile(
-    r"tham dự|tham gia|có mặt|\bdự\b|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
+    r"tham dự|tham gia|có mặt|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
     re.IGNORECASE,
 )
-_NOT_ATTENDING = re.compile(r"(?:hỗ trợ|giúp|việc làm|lao động|dân số|tối đa(?: là)?|up to|maximum of|capacity of)\s+$", re.IGNORECASE)
+_NOT_ATTENDING = re.compile(
+    r"(?:hỗ trợ|giúp|việc làm|lao động|dân số|tối đa(?: là)?|up to|maximum of|capacity of|jobs for)(?:\s+cho)?\s+$",
+    re.IGNORECASE,
+)
 
 
 def read_participants(sentence: str) -> int | None:

@@ -21,7 +21,7 @@ from feeds.places import find_places
 log = logging.getLogger(__name__)
 
 _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
-    (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|lễ phát động|ra mắt|khởi động dự án|launch(?:ing)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
+    (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|ra mắt|khởi động dự án|launch(?:ing)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
     (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
     (EventKind.CONFERENCE, r"hội nghị|conference|round ?table|summit|congress|symposium"),
     (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
@@ -50,7 +50,7 @@ _EVENT_VERB = re.compile(
     re.IGNORECASE,
 )
 _VI_NAME_STOP = re.compile(
-    r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong|nhằm|với sự|với|là|có|thu hút"
+    r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
     r"|vừa|đang|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
 )
 _EN_NAME_STOP = re.compile(

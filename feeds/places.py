@@ -60,7 +60,7 @@ class _Gazetteer:
 
 
 def find_places(text: str) -> list[PlaceMatch]:
-    """Every place named in ``text`` (normalised NFC), left to right, longest phrase first."""
+    """Every place named in ``text`` (NFC; either tone placement), left to right, longest phrase first."""
     gaz = _gazetteer()
     words = list(_WORD.finditer(text))
     folded = [_fold_word(w.group()) for w in words]
@@ -102,7 +102,7 @@ def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i:
 def _pick(candidates: tuple[tuple[tuple[str, ...] | None, Place], ...], written: list[str]) -> Place | None:
     if all(w.isascii() for w in written):
         return candidates[0][1]
-    key = tuple(w.casefold() for w in written)
+    key = tuple(_exact_word(w) for w in written)
     for exact, place in candidates:
         if exact == key:
             return place
@@ -114,6 +114,11 @@ def _fold_word(word: str) -> str:
     return fold(word)
 
 
+@lru_cache(maxsize=8192)
+def _exact_word(word: str) -> str:
+    return normalize(word).casefold()
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
     raw = json.loads(resources.files("feeds").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
@@ -121,7 +126,7 @@ def _gazetteer() -> _Gazetteer:
     for name, variants, place in _entries(raw):
         for variant in (name, *variants):
             words = _WORD.findall(normalize(variant))
-            exact = None if variant.isascii() else tuple(w.casefold() for w in words)
+            exact = None if variant.isascii() else tuple(_exact_word(w) for w in words)
             bucket = index.setdefault(tuple(_fold_word(w) for w in words), [])
             if (exact, place) not in bucket:  # provinces first when an ASCII spelling is shared
                 bucket.insert(len(bucket) if place.city else 0, (exact, place))

@@ -57,7 +57,7 @@ def _lead_sentences(text: str, title: str):
         if not _is_prose(line, title_key):
             continue
         line = _DATELINE.sub("", line, count=1)
-        for sentence in split_sentences(line):
+        for sentence in split_sentences(" ".join(line.split())):
             if len(sentence.split()) >= _MIN_WORDS and not _BOILERPLATE.match(sentence):
                 yield sentence
 

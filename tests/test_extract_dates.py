@@ -1,0 +1,102 @@
+"""Event date expressions: every written form, year inference, and dates that are not events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from feeds.eventdates import Tense, find_dates
+from feeds.models import DatePrecision
+
+D = dt.date
+
+
+def only(sentence: str, published: dt.date, tense: Tense = Tense.UNKNOWN):
+    found = find_dates(sentence, published=published, tense=tense)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "start", "end"),
+    [
+        ("Trong 2 ngày 26 và 27 tháng 5 vừa qua, hội nghị đã diễn ra.", D(2007, 12, 2), D(2007, 5, 26), D(2007, 5, 27)),
+        ("Trong hai ngày 14 và 15/9 năm 2016, tại Hà Nội", D(2016, 9, 20), D(2016, 9, 14), D(2016, 9, 15)),
+        ("Từ ngày 3/11/2019 đến ngày 5/11/2019, đoàn công tác", D(2019, 11, 10), D(2019, 11, 3), D(2019, 11, 5)),
+        ("từ ngày 8 đến 10/4/2017, tại Khách sạn", D(2017, 4, 12), D(2017, 4, 8), D(2017, 4, 10)),
+        ("Ngày 17/8, tại Hà Nội", D(2018, 8, 20), D(2018, 8, 17), D(2018, 8, 17)),
+        ("ngày 7 tháng 9 năm 2009, lễ khai mạc", D(2009, 9, 10), D(2009, 9, 7), D(2009, 9, 7)),
+        ("ngày 14, 15 và 16/9/2016", D(2016, 10, 1), D(2016, 9, 14), D(2016, 9, 16)),
+        ("từ 30/6 - 2/7/2019", D(2019, 7, 5), D(2019, 6, 30), D(2019, 7, 2)),
+        ("từ ngày 30/12/2019 đến 2/1/2020", D(2020, 1, 5), D(2019, 12, 30), D(2020, 1, 2)),
+        ("From 12th – 14th March, 2017, a training course", D(2017, 3, 20), D(2017, 3, 12), D(2017, 3, 14)),
+        ("On 9 June, the centre organised", D(2016, 6, 15), D(2016, 6, 9), D(2016, 6, 9)),
+        ("took place from 3 to 5 June 2019 in Hanoi", D(2019, 6, 10), D(2019, 6, 3), D(2019, 6, 5)),
+        ("on March 12-14, 2017", D(2017, 3, 20), D(2017, 3, 12), D(2017, 3, 14)),
+        ("On 21 and 22 November, a mission visited", D(2018, 11, 26), D(2018, 11, 21), D(2018, 11, 22)),
+    ],
+)
+def test_day_forms(sentence, published, start, end):
+    found = only(sentence, published)
+    assert (found.start, found.end, found.precision) == (start, end, DatePrecision.DAY)
+
+
+def test_explicit_year_is_not_inferred_and_missing_year_is():
+    assert only("ngày 14/9/2016", D(2016, 9, 20)).year_inferred is False
+    assert only("ngày 14/9", D(2016, 9, 20)).year_inferred is True
+
+
+def test_month_precision_never_invents_a_day():
+    found = only("Trong tháng 5 vừa qua, Sở đã tổ chức", D(2007, 12, 2), Tense.REPORT)
+    assert (found.start, found.end, found.precision) == (D(2007, 5, 1), D(2007, 5, 31), DatePrecision.MONTH)
+    assert found.year_inferred
+    found = only("in May 2019, VNCPC", D(2020, 1, 1))
+    assert (found.start, found.end, found.year_inferred) == (D(2019, 5, 1), D(2019, 5, 31), False)
+    assert only("tháng 11/2022 với chủ đề", D(2023, 1, 1)).start == D(2022, 11, 1)
+
+
+def test_report_takes_the_most_recent_past_occurrence():
+    # published in February: "14/3" without a year in a report is last March
+    assert only("ngày 14/3 vừa qua", D(2019, 2, 1), Tense.REPORT).start == D(2018, 3, 14)
+    assert only("Sáng 17/8", D(2018, 8, 20), Tense.REPORT).start == D(2018, 8, 17)
+
+
+def test_announcement_takes_the_next_occurrence():
+    assert only("sẽ diễn ra vào ngày 12/1", D(2019, 12, 20), Tense.ANNOUNCEMENT).start == D(2020, 1, 12)
+    assert only("will be held from 24 to 27 October", D(2018, 10, 1), Tense.ANNOUNCEMENT).start == D(2018, 10, 24)
+    assert only("trong tháng 11 tới", D(2019, 11, 25), Tense.ANNOUNCEMENT).start == D(2019, 11, 1)
+
+
+def test_time_and_part_of_day():
+    found = only("Sáng ngày 17/8, tại Hà Nội", D(2018, 8, 20))
+    assert found.day_part == "morning" and found.time_of_day is None
+    assert only("chiều 14/3, hội thảo", D(2018, 8, 20)).day_part == "afternoon"
+    assert only("vào lúc 8h30 ngày 17/8", D(2018, 8, 20)).time_of_day == dt.time(8, 30)
+    assert only("at 2:30 p.m. on 5 June 2019", D(2019, 6, 1)).time_of_day == dt.time(14, 30)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Chiến lược được phê duyệt tại Quyết định số 1419/QĐ-TTg ngày 7/9/2009 của Thủ tướng.",
+        "kèm theo Quyết định số 4521/QĐ-UBND ngày 28/9/2016 của UBND tỉnh",
+        "Nghị định 38/2015/NĐ-CP ngày 24/4/2015 về quản lý chất thải",
+        "Thông tư số 36/2015/TT-BTNMT ngày 30/6/2015",
+        "Chỉ thị số 41/CT-TTg ngày 1/12/2020",
+        "Decision No. 1419/QD-TTg dated 7 September 2009",
+        "Vui lòng đăng ký trước ngày 5/12/2019 qua thư điện tử.",
+        "Visitors can register online before 20 October.",
+        "giảm từ 10 đến 15% lượng nước",
+        "thỏa thuận hợp tác giai đoạn 2018 – 2023",
+        "mã số 4521/QĐ-UBND",
+        "ngày 31/2 không tồn tại",
+    ],
+)
+def test_not_event_dates(sentence):
+    assert find_dates(sentence, published=D(2020, 1, 1)) == []
+
+
+def test_several_dates_in_order():
+    found = find_dates("Ngày 14/3 khai mạc, ngày 16/3 bế mạc.", published=D(2019, 4, 1))
+    assert [m.start for m in found] == [D(2019, 3, 14), D(2019, 3, 16)]

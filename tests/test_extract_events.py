@@ -1,0 +1,199 @@
+"""Events through `feeds.extract.extract`: kinds, dates, venues, organisers, attendance, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeds.eventfields import read_location, read_organizers, read_participants, split_organizers
+from feeds.extract import extract
+from feeds.models import DatePrecision, EventKind, EventStatus, Language
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Written for these tests in the shape of the site's reports (the seed): a background paragraph,
+# the event with its dates, venue, organisers and attendance, then a recommendation list.
+REPORT = """Tin tức
+
+VNCPC tham gia tổ chức diễn đàn quốc gia lần thứ 3 về Hiệu quả tài nguyên trong công nghiệp
+
+08:15 | 20/11/2014
+
+Trong nhiều năm qua, các doanh nghiệp công nghiệp đã từng bước áp dụng các giải pháp sử dụng hiệu quả tài nguyên, với sự hỗ trợ của các tổ chức quốc tế như UNIDO, SECO...
+
+Trong 2 ngày 6 và 7 tháng 11 vừa qua, Diễn đàn quốc gia lần thứ 3 về Hiệu quả tài nguyên trong công nghiệp đã được tổ chức tại TP Quy Nhơn tỉnh Bình Định. Bộ Công Thương, Bộ Khoa học và Công nghệ phối hợp với Trung tâm Sản xuất sạch Việt Nam đã tổ chức diễn đàn này nhằm đánh giá kết quả thực hiện các hoạt động. Khoảng 180 đại biểu đến từ các bộ, ngành và gần 40 đại diện doanh nghiệp đã tham dự Diễn đàn.
+Tại 2 phiên chuyên đề đã có gần 20 báo cáo được trình bày. Hoạt động này nằm trong khuôn khổ Quyết định số 1419/QĐ-TTg ngày 7/9/2009 của Thủ tướng Chính phủ.
+Diễn đàn đã thống nhất một số kiến nghị:
+
+1.    Các bộ, ngành cần sớm hoàn thiện khung chính sách khuyến khích sử dụng hiệu quả tài nguyên.
+2.    Các nhiệm vụ trước mắt cần triển khai:
+
+  • Xây dựng cơ sở dữ liệu về định mức tiêu hao tài nguyên.
+  • Nhân rộng các mô hình điển hình.
+
+3.    Duy trì Diễn đàn như một hoạt động thường niên.
+
+Sau ba kỳ diễn đàn, sự quan tâm của doanh nghiệp ngày càng được nâng cao."""
+
+PUBLISHED = dt.datetime(2014, 11, 20, 8, 15, tzinfo=VN)
+
+
+def test_seed_shaped_report():
+    result = extract(REPORT, language=Language.VI, published=PUBLISHED, title="VNCPC tham gia tổ chức diễn đàn quốc gia lần thứ 3")
+    assert len(result.events) == 1
+    event = result.events[0]
+    assert event.kind is EventKind.FORUM
+    assert event.name == "Diễn đàn quốc gia lần thứ 3 về Hiệu quả tài nguyên trong công nghiệp"
+    assert (event.start, event.end, event.precision) == (dt.date(2014, 11, 6), dt.date(2014, 11, 7), DatePrecision.DAY)
+    assert event.year_inferred and event.status is EventStatus.PAST
+    assert event.location == "TP Quy Nhơn tỉnh Bình Định" and event.province == "Bình Định"
+    assert event.organizers == ("Bộ Công Thương", "Bộ Khoa học và Công nghệ", "Trung tâm Sản xuất sạch Việt Nam")
+    assert event.participants == 180
+    evidence = dict(event.evidence)
+    assert "6 và 7 tháng 11" in evidence["date"] and "Khoảng 180 đại biểu" in evidence["participants"]
+    assert "phối hợp với" in evidence["organizers"]
+    assert [r.label for r in result.recommendations] == ["1.", "2.", "3."]
+    assert len(result.recommendations[1].sub_items) == 2
+
+
+def test_decomposed_text_gives_the_same_result():
+    nfc = extract(REPORT, language=Language.VI, published=PUBLISHED)
+    nfd = extract(unicodedata.normalize("NFD", REPORT), language=Language.VI, published=PUBLISHED)
+    assert nfd == nfc
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Ngày 5/6/2019, VNCPC tổ chức Hội nghị tổng kết dự án.", EventKind.CONFERENCE),
+        ("Ngày 5/6/2019, VNCPC tổ chức hội thảo tham vấn tại Hà Nội.", EventKind.WORKSHOP),
+        ("Ngày 5/6/2019, VNCPC tổ chức khóa tập huấn về kiểm toán năng lượng.", EventKind.TRAINING),
+        ("Ngày 5/6/2019, VNCPC tổ chức khoá đào tạo chuyên gia.", EventKind.TRAINING),
+        ("Ngày 5/6/2019, Diễn đàn Doanh nghiệp xanh đã diễn ra tại Hà Nội.", EventKind.FORUM),
+        ("Ngày 5/6/2019, lễ ký kết thỏa thuận hợp tác đã diễn ra.", EventKind.CEREMONY),
+        ("Ngày 5/6/2019, cuộc họp Ban chỉ đạo dự án đã diễn ra.", EventKind.MEETING),
+        ("Ngày 5/6/2019, Triển lãm công nghệ xanh khai mạc tại Hà Nội.", EventKind.EXHIBITION),
+        ("Ngày 5/6/2019, đoàn công tác đã khảo sát ba nhà máy giấy.", EventKind.SURVEY),
+        ("Ngày 5/6/2019, lễ ra mắt dự án giảm rác thải nhựa đã diễn ra.", EventKind.LAUNCH),
+        ("On 5 June 2019, VNCPC held a kick-off meeting for the project.", EventKind.LAUNCH),
+        ("On 5 June 2019, a Workshop on Green Growth was held in Hanoi.", EventKind.WORKSHOP),
+        ("On 5 June 2019, the award ceremony took place in Hanoi.", EventKind.CEREMONY),
+    ],
+)
+def test_kinds(sentence, kind):
+    language = Language.VI if "Ngày" in sentence else Language.EN
+    events = extract(sentence, language=language, published=dt.datetime(2019, 6, 10, tzinfo=VN)).events
+    assert [e.kind for e in events] == [kind]
+
+
+def test_announcement_is_upcoming_with_the_next_occurrence():
+    text = "Hội thảo Kinh tế tuần hoàn sẽ diễn ra vào ngày 12/1 tại Khách sạn Mường Thanh, TP Vinh, Nghệ An."
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 12, 20, tzinfo=VN)).events[0]
+    assert event.start == dt.date(2020, 1, 12) and event.status is EventStatus.UPCOMING
+    assert event.location == "Khách sạn Mường Thanh, TP Vinh, Nghệ An" and event.province == "Nghệ An"
+
+
+def test_month_precision_event():
+    text = "Trong tháng 5 vừa qua, Sở Công Thương tổ chức ba lớp tập huấn tại TP Đà Lạt, tỉnh Lâm Đồng."
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 6, 3, tzinfo=VN)).events[0]
+    assert (event.start, event.end, event.precision) == (dt.date(2019, 5, 1), dt.date(2019, 5, 31), DatePrecision.MONTH)
+    assert event.province == "Lâm Đồng"
+
+
+def test_time_of_day_kept():
+    text = "Sáng ngày 17/8, tại Hà Nội, VNCPC đã tổ chức lễ ký kết hợp tác. Lúc 14h30 ngày 18/8, hội thảo chuyên đề đã diễn ra."
+    events = extract(text, language=Language.VI, published=dt.datetime(2018, 8, 20, tzinfo=VN)).events
+    assert events[0].day_part == "morning" and events[0].time_of_day is None
+    assert events[1].time_of_day == dt.time(14, 30)
+
+
+def test_several_events_and_a_decree_date():
+    text = (
+        "Ngày 10/10, Sở Công Thương Quảng Ninh tổ chức Hội thảo sản xuất sạch hơn tại TP Hạ Long. 60 đại biểu đã tham dự.\n\n"
+        "Trong hai ngày 12 và 13/10, VNCPC tổ chức khóa đào tạo chuyên gia tại tỉnh Bình Dương cho 45 học viên.\n\n"
+        "Chương trình thực hiện theo Quyết định số 1419/QĐ-TTg ngày 7/9/2009 của Thủ tướng Chính phủ."
+    )
+    events = extract(text, language=Language.VI, published=dt.datetime(2017, 10, 20, tzinfo=VN)).events
+    assert [(e.kind, e.start, e.province, e.participants) for e in events] == [
+        (EventKind.WORKSHOP, dt.date(2017, 10, 10), "Quảng Ninh", 60),
+        (EventKind.TRAINING, dt.date(2017, 10, 12), "Bình Dương", 45),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VNCPC vừa phát hành cuốn sổ tay hướng dẫn sản xuất sạch hơn cho doanh nghiệp.",
+        "Chiến lược được phê duyệt tại Quyết định số 1419/QĐ-TTg ngày 7/9/2009.",
+        "Hồ sơ gửi về Văn phòng trước ngày 26/2/2021. Mọi thắc mắc xin liên hệ Ban tổ chức hội thảo.",
+        "",
+    ],
+)
+def test_articles_without_events(text):
+    assert extract(text, language=Language.VI, published=dt.datetime(2021, 1, 1, tzinfo=VN)).events == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "organizers"),
+    [
+        ("Hội thảo do Sở Công Thương TP.HCM tổ chức.", ["Sở Công Thương TP.HCM"]),
+        ("Diễn đàn do UBND thành phố Đà Nẵng phối hợp với Bộ Kế hoạch và Đầu tư tổ chức.", ["UBND thành phố Đà Nẵng", "Bộ Kế hoạch và Đầu tư"]),
+        ("Hội nghị do Bộ Kế hoạch và Đầu tư chủ trì, phối hợp với UBND tỉnh Bà Rịa - Vũng Tàu tổ chức.", ["Bộ Kế hoạch và Đầu tư", "UBND tỉnh Bà Rịa - Vũng Tàu"]),
+        ("Ngày 5/6, tại Hà Nội, Bộ Tài nguyên và Môi trường, Bộ Công Thương phối hợp với Trung tâm Sản xuất sạch Việt Nam đã tổ chức hội nghị.",
+         ["Bộ Tài nguyên và Môi trường", "Bộ Công Thương", "Trung tâm Sản xuất sạch Việt Nam"]),
+        ("Sở Công Thương Nghệ An chủ trì, phối hợp với Trung tâm Sản xuất sạch Việt Nam tổ chức khóa tập huấn.", ["Sở Công Thương Nghệ An", "Trung tâm Sản xuất sạch Việt Nam"]),
+        ("Thứ trưởng Bộ Công Thương chủ trì hội nghị.", ["Thứ trưởng Bộ Công Thương"]),
+        ("The workshop was organised by the Ministry of Natural Resources and Environment and the United Nations Environment Programme, with VNCPC as partner.",
+         ["Ministry of Natural Resources and Environment", "United Nations Environment Programme"]),
+        ("The event was organized by VNCPC in cooperation with UNIDO.", ["VNCPC", "UNIDO"]),
+        ("VNCPC and UNIDO co-organised the course.", ["VNCPC", "UNIDO"]),
+        ("On 9 June, the Vietnam Cleaner Production Centre (VNCPC) in cooperation with UNIDO organised a workshop.", ["Vietnam Cleaner Production Centre", "UNIDO"]),
+        ("Các báo cáo do các đại biểu trình bày.", []),
+        ("Hội nghị đã được tổ chức tại Nha Trang.", []),
+    ],
+)
+def test_organizers(sentence, organizers):
+    assert read_organizers(sentence) == organizers
+
+
+def test_split_organizers_keeps_names_with_va():
+    assert split_organizers("Bộ Văn hóa, Thể thao và Du lịch và Sở Công Thương") == ["Bộ Văn hóa, Thể thao và Du lịch", "Sở Công Thương"]
+    assert split_organizers("Viện Khoa học và Công nghệ Môi trường, Trường Đại học Bách khoa Hà Nội") == ["Viện Khoa học và Công nghệ Môi trường"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Hơn 200 đại biểu đã tham dự.", 200),
+        ("Khoảng 150 người đã tham gia hội thảo.", 150),
+        ("Over 100 participants attended.", 100),
+        ("Tham dự buổi lễ có hơn 50 cán bộ và chuyên gia.", 50),
+        ("Hơn 1.000 đại biểu đã tham dự.", 1000),
+        ("Hơn 200 đại biểu và hơn 50 đại diện doanh nghiệp đã tham dự.", 200),
+        ("Hội nghị đã nghe gần 30 báo cáo.", None),
+        ("More than 120 exhibitors are expected.", None),
+        ("Dự án tạo việc làm cho 300 người dân địa phương.", None),
+        ("Số lượng học viên tối đa là 40 người.", None),
+    ],
+)
+def test_participants(sentence, count):
+    assert read_participants(sentence) == count
+
+
+@pytest.mark.parametrize(
+    ("sentence", "venue"),
+    [
+        ("Hội nghị đã được tổ chức tại TP Nha Trang tỉnh Khánh Hòa.", "TP Nha Trang tỉnh Khánh Hòa"),
+        ("Ngày 5/6, tại Khách sạn Rex, Quận 1, Tp.HCM, Sở Công Thương TP.HCM tổ chức hội thảo.", "Khách sạn Rex, Quận 1, Tp.HCM"),
+        ("Cuộc họp diễn ra tại trụ sở Bộ Công Thương (54 Hai Bà Trưng, Hà Nội), với 25 thành viên.", "trụ sở Bộ Công Thương (54 Hai Bà Trưng, Hà Nội)"),
+        ("The exhibition will be held at the Quang Ninh Exhibition Centre in Ha Long City, Quang Ninh province.",
+         "Quang Ninh Exhibition Centre in Ha Long City, Quang Ninh province"),
+        ("Tại hội thảo, các đại biểu đã thảo luận.", None),
+        ("Sản xuất sạch hơn được áp dụng tại Việt Nam.", None),
+    ],
+)
+def test_location(sentence, venue):
+    assert read_location(sentence) == venue

@@ -1,0 +1,99 @@
+"""The province gazetteer: coverage, spelling variants, cities, and what must not match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pytest
+
+from feeds.places import find_places, gazetteer_provinces, province_of
+
+
+def test_covers_63_provinces_before_and_34_after_the_merger():
+    before, after = gazetteer_provinces()
+    assert len(set(before)) == 63 and len(set(after)) == 34
+    assert {"Hà Nội", "Hồ Chí Minh", "Thừa Thiên Huế", "Bà Rịa - Vũng Tàu", "Khánh Hòa"} <= set(before)
+    assert {"Huế", "Hồ Chí Minh", "Phú Thọ", "Ninh Bình"} <= set(after)
+    assert "Hà Giang" not in after and "Huế" not in before
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("tại TP.HCM", "Hồ Chí Minh"),
+        ("tại Tp.HCM", "Hồ Chí Minh"),
+        ("tại TP HCM", "Hồ Chí Minh"),
+        ("in HCMC", "Hồ Chí Minh"),
+        ("in Ho Chi Minh City", "Hồ Chí Minh"),
+        ("ở Sài Gòn", "Hồ Chí Minh"),
+        ("thành phố Hồ Chí Minh", "Hồ Chí Minh"),
+        ("Hà Nội", "Hà Nội"),
+        ("in Hanoi", "Hà Nội"),
+        ("in Ha Noi", "Hà Nội"),
+        ("Đà Nẵng", "Đà Nẵng"),
+        ("in Da Nang", "Đà Nẵng"),
+        ("in Danang", "Đà Nẵng"),
+        ("tỉnh Khánh Hoà", "Khánh Hòa"),  # new-style tone placement
+        ("tỉnh Khánh Hòa", "Khánh Hòa"),
+        ("Khanh Hoa province", "Khánh Hòa"),
+        ("tỉnh Thanh Hoá", "Thanh Hóa"),
+        ("tỉnh Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("tỉnh Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("tỉnh Thừa Thiên Huế", "Thừa Thiên Huế"),
+        ("tỉnh Đắc Lắc", "Đắk Lắk"),
+        ("TP Nha Trang", "Khánh Hòa"),
+        ("Khách sạn Mường Thanh, TP Vinh", "Nghệ An"),
+        ("TP Hạ Long", "Quảng Ninh"),
+        ("Ha Long City", "Quảng Ninh"),
+        ("TP Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+        ("Đà Lạt", "Lâm Đồng"),
+        ("TP Quy Nhơn", "Bình Định"),
+        ("TP Biên Hòa", "Đồng Nai"),
+        ("TP Thủ Dầu Một", "Bình Dương"),
+        ("TP Buôn Ma Thuột", "Đắk Lắk"),
+        ("TP Hải Dương", "Hải Dương"),
+        ("TP Việt Trì", "Phú Thọ"),
+        ("TP Huế", "Thừa Thiên Huế"),
+        ("HÀ NỘI", "Hà Nội"),
+        ("Khách sạn Mường Thanh, TP Vinh, Nghệ An", "Nghệ An"),  # the province beats the city
+    ],
+)
+def test_variants(text, province):
+    assert province_of(text) == province
+
+
+def test_decomposed_text_matches():
+    assert province_of(unicodedata.normalize("NFD", "tại TP Nha Trang, tỉnh Khánh Hòa")) == "Khánh Hòa"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "huyện Vĩnh Bảo",  # "Vĩnh" is not the city "Vinh"
+        "vĩnh viễn",
+        "hòa bình và hợp tác",  # lower case: the word "peace", not the province
+        "Thái Bình Dương",  # the Pacific Ocean
+        "tư tưởng Hồ Chí Minh",
+        "Chủ tịch Hồ Chí Minh",
+        "Việt Nam",
+        "",
+    ],
+)
+def test_no_false_places(text):
+    assert province_of(text) is None
+
+
+def test_a_named_province_stays_as_named_but_a_city_follows_the_merger():
+    after = dt.date(2025, 8, 1)
+    assert province_of("tỉnh Bình Dương", on=after) == "Bình Dương"
+    assert province_of("TP Thủ Dầu Một", on=after) == "Hồ Chí Minh"
+    assert province_of("TP Huế", on=after) == "Huế"
+    assert province_of("TP Huế", on=dt.date(2020, 1, 1)) == "Thừa Thiên Huế"
+
+
+def test_matches_report_text_as_written_and_offsets():
+    text = "tại TP Nha Trang tỉnh Khánh Hoà"
+    matches = find_places(text)
+    assert [m.text for m in matches] == ["Nha Trang", "Khánh Hoà"]
+    assert all(text[m.start : m.end] == m.text for m in matches)
