@@ -80,7 +80,7 @@ def test_second_run_is_one_conditional_request_and_no_article_fetch(demo_site, s
 def _add_to_listing(site, path, item_html):
     route = site.routes["/tin-tuc/"]
     body = route.body.decode("utf-8")
-    marker = '<article class="post'
+    marker = '<article id="post-'
     i = body.index(marker)
     site.add("/tin-tuc/", body[:i] + item_html + body[i:])
     site.add(path, ARTICLE_HTML.format(title="Tập huấn sản xuất sạch hơn cho doanh nghiệp dệt may",
