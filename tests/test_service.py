@@ -1,0 +1,242 @@
+"""The service's parts in-process: scheduling and backoff, reloads, health, admin notices, --once, webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import threading
+
+import httpx
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.cli import Context, main
+from bot.demo import DEMO_ROOT, sources_toml
+from bot.scheduler import (
+    MAX_INTERVAL_SECONDS,
+    SourceJobs,
+    backoff_seconds,
+    compact_database,
+    jitter_seconds,
+    test_interval_override,
+)
+from bot.service import Service, feed_links, health_notice, health_report, in_daemon_thread
+from bot.settings import load_settings
+from feeds.models import ListingSelectors, Source, SourceHealth
+from feeds.publish import publish_all
+from feeds.store import Store, database_url
+from tests.test_e2e import free_port
+
+NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+
+
+def source(sid: str, minutes: int = 30, enabled: bool = True) -> Source:
+    return Source(sid, sid.upper(), f"https://example.org/{sid}/", ListingSelectors("article"),
+                  interval_minutes=minutes, enabled=enabled)
+
+
+# --------------------------------------------------------------------------- scheduling
+
+
+def test_backoff_doubles_per_failure_caps_at_a_day_and_resets():
+    assert [backoff_seconds(600, n) for n in range(4)] == [600, 1200, 2400, 4800]
+    assert backoff_seconds(600, 30) == MAX_INTERVAL_SECONDS
+    assert backoff_seconds(60, 0) == 60
+
+
+def test_jitter_is_a_tenth_of_the_interval_at_most_a_minute():
+    assert jitter_seconds(60) == 6 and jitter_seconds(3600) == 60 and jitter_seconds(1) is None
+
+
+def test_interval_override_is_read_from_the_environment_only_when_set():
+    assert test_interval_override({}) is None
+    assert test_interval_override({"FEEDBOT_TEST_INTERVAL_SECONDS": "2"}) == 2.0
+    with pytest.raises(ValueError, match="FEEDBOT_TEST_INTERVAL_SECONDS"):
+        test_interval_override({"FEEDBOT_TEST_INTERVAL_SECONDS": "soon"})
+
+
+async def _noop(source_id: str) -> None:
+    return None
+
+
+async def test_jobs_follow_the_sources_and_back_off_after_failures():
+    scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
+    scheduler.start(paused=True)
+    try:
+        jobs = SourceJobs(scheduler, _noop)
+        change = jobs.sync([source("a", 1), source("b", 30), source("off", 5, enabled=False)])
+        assert change.added == ("a", "b") and scheduler.get_job("source:off") is None
+        job = scheduler.get_job("source:a")
+        assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time > 0
+        assert job.trigger.interval == dt.timedelta(minutes=1) and jobs.shortest_seconds() == 60
+
+        jobs.after_run("a", 3)
+        assert scheduler.get_job("source:a").trigger.interval == dt.timedelta(minutes=8)
+        jobs.after_run("a", 0)
+        assert scheduler.get_job("source:a").trigger.interval == dt.timedelta(minutes=1)
+
+        change = jobs.sync([source("b", 10), source("c", 60)])
+        assert (change.added, change.removed, change.rescheduled) == (("c",), ("a",), ("b",))
+        assert scheduler.get_job("source:a") is None
+        assert scheduler.get_job("source:b").trigger.interval == dt.timedelta(minutes=10)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_daemon_thread_returns_results_and_raises_errors():
+    assert await in_daemon_thread(lambda: threading.current_thread().daemon)
+    with pytest.raises(ZeroDivisionError):
+        await in_daemon_thread(lambda: 1 / 0)
+
+
+# --------------------------------------------------------------------------- health and notices
+
+
+def test_healthz_is_503_only_for_a_source_broken_longer_than_the_limit():
+    ok = SourceHealth("a", last_run=NOW, last_success=NOW)
+    broken = SourceHealth("b", last_run=NOW, consecutive_failures=2, broken_reason="listing selector matched nothing",
+                          broken_since=NOW - dt.timedelta(minutes=150), last_error="listing selector matched nothing")
+    sources = [source("a"), source("b")]
+    status, body = health_report(sources, [ok, broken], {"pending": 3, "failed": 1, "sent": 9}, now=NOW,
+                                 broken_after_minutes=120)
+    assert status == 503 and body["down"] == ["b"] and body["outbox"] == {"pending": 3, "failed": 1}
+    assert body["sources"]["b"]["broken_since"] == (NOW - dt.timedelta(minutes=150)).isoformat()
+    assert body["sources"]["b"]["consecutive_failures"] == 2 and body["sources"]["a"]["down"] is False
+    assert health_report(sources, [ok, broken], {}, now=NOW, broken_after_minutes=180)[0] == 200
+    paused = SourceHealth("b", broken_reason="x", broken_since=NOW - dt.timedelta(days=2), paused=True)
+    assert health_report(sources, [ok, paused], {}, now=NOW, broken_after_minutes=120)[0] == 200
+
+
+def test_healthz_counts_a_source_failing_as_a_whole_since_its_last_success():
+    down = SourceHealth("a", last_success=NOW - dt.timedelta(hours=3), consecutive_failures=6, last_error="fetch: 503")
+    status, body = health_report([source("a")], [down], {}, now=NOW, broken_after_minutes=120)
+    assert status == 503 and body["sources"]["a"]["last_error"] == "fetch: 503"
+    never_ran = health_report([source("new")], [], {}, now=NOW, broken_after_minutes=0)
+    assert never_ran[0] == 200 and never_ran[1]["sources"]["new"]["last_run"] is None
+
+
+def test_admins_hear_when_a_source_breaks_keeps_failing_and_recovers():
+    fine = SourceHealth("a", last_success=NOW)
+    broken = SourceHealth("a", consecutive_failures=1, broken_reason="selector <x> matched nothing", broken_since=NOW)
+    assert "&lt;x&gt;" in health_notice(fine, broken, "VNCPC & co", "en") and "VNCPC &amp; co" in health_notice(
+        fine, broken, "VNCPC & co", "en")
+    assert health_notice(broken, SourceHealth("a", consecutive_failures=2, broken_reason="x", broken_since=NOW),
+                         "A", "vi") is None
+    assert "hoạt động trở lại" in health_notice(broken, fine, "A", "vi")
+    failing = [SourceHealth("a", consecutive_failures=n, last_error="timeout") for n in range(5)]
+    notices = [health_notice(failing[n - 1], failing[n], "A", "en") for n in range(1, 5)]
+    assert [n is not None for n in notices] == [False, False, True, False] and "3 times" in notices[2]
+    assert "works again" in health_notice(failing[4], fine, "A", "en")
+
+
+def test_every_index_link_names_a_file_that_publish_writes(tmp_path):
+    sources = [source("vncpc-vi"), source("vncpc-en")]
+    with Store.open(database_url(tmp_path)) as store:
+        publish_all(store, sources, tmp_path / "public", base_url="http://x", max_entries=10)
+    written = {p.name for p in (tmp_path / "public" / "feeds").iterdir()}
+    assert {link.file for link in feed_links(sources)} == written
+
+
+def test_compact_database_optimizes_and_vacuums_sqlite(tmp_path):
+    with Store.open(database_url(tmp_path)) as store:
+        assert compact_database(store.engine, vacuum=True) == "optimize + vacuum"
+        assert store.health() == []
+
+
+# --------------------------------------------------------------------------- a service in-process
+
+
+@pytest.fixture
+def ctx(tmp_path, site):
+    site.add_dir(DEMO_ROOT)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(sources_toml(site.base), encoding="utf-8")
+    settings = tmp_path / "settings.toml"
+    settings.write_text(f"[fetch]\ndelay_seconds = 0\nretries = 0\n[http]\nport = {free_port()}\n", encoding="utf-8")
+    return Context(settings=load_settings(settings, env={}), sources_path=sources, data_dir=tmp_path / "data")
+
+
+async def test_sighup_reload_adds_and_removes_jobs_and_keeps_the_old_config_when_invalid(ctx, caplog):
+    service = Service(ctx, token=None)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        service.scheduler = AsyncIOScheduler(timezone="UTC")
+        service.scheduler.start(paused=True)
+        service.jobs = SourceJobs(service.scheduler, service.run_source)
+        service.jobs.sync(service.sources)
+        text = ctx.sources_path.read_text(encoding="utf-8")
+        ctx.sources_path.write_text(text.replace('id = "demo-en"', 'id = "demo-english"'), encoding="utf-8")
+        service.reload()
+        assert [s.id for s in service.sources] == ["demo-vi", "demo-english"]
+        assert service.scheduler.get_job("source:demo-en") is None
+        assert service.scheduler.get_job("source:demo-english") is not None
+        assert service.web_config().max_age == 60  # the shortest interval: one minute
+
+        ctx.sources_path.write_text(text + "\ncolour = 1\n", encoding="utf-8")
+        service.reload()
+        assert [s.id for s in service.sources] == ["demo-vi", "demo-english"]
+        assert "keeping the previous ones" in caplog.text and "sources.toml" in caplog.text
+        service.scheduler.shutdown(wait=False)
+
+
+async def test_a_cycle_publishes_and_a_paused_source_is_skipped_unless_named(ctx):
+    service = Service(ctx, token=None)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await asyncio.to_thread(service.store.set_paused, "demo-en", True)
+        results = await service.cycle(service.sources)
+        assert [r.source_id for r in results] == ["demo-vi"] and results[0].seeded
+        assert (ctx.data_dir / "public" / "feeds" / "all.atom").exists()
+        line = await service.scrape_now("demo-en")
+        assert line.startswith("demo-en: new 3")
+
+
+def test_run_once_exits_0_then_1_when_a_source_fails(ctx, site, monkeypatch):
+    for key, value in (("FEEDBOT_SOURCES", ctx.sources_path), ("FEEDBOT_DATA_DIR", ctx.data_dir)):
+        monkeypatch.setenv(key, str(value))
+    monkeypatch.setenv("FEEDBOT_FETCH_DELAY_SECONDS", "0")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run", "--once"]) == 0
+    assert "demo-vi" in (ctx.data_dir / "public" / "feeds.opml").read_text(encoding="utf-8")
+    site.add("/en/news/", b"", status=404)
+    assert main(["run", "--once"]) == 1
+
+
+async def test_webhook_mode_checks_the_secret_header_and_feeds_updates_to_the_bot(tmp_path, ctx, botapi):
+    settings = tmp_path / "webhook.toml"
+    settings.write_text(
+        f"[http]\nport = {ctx.settings.http.port}\n[telegram]\n"
+        f'api_url = "{botapi.base_url}"\nwebhook_url = "https://bot.example.org/tg/hook"\nwebhook_secret = "s3cret"\n',
+        encoding="utf-8",
+    )
+    hooked = Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+    service = Service(hooked, token=botapi.token)
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/start",
+                                          "chat": botapi.chat(42), "from": botapi.user(42, "en"),
+                                          "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await service.start_web(stack)
+        await service.start_bot(stack)
+        assert botapi.webhook_url == "https://bot.example.org/tg/hook"
+        url = f"http://127.0.0.1:{hooked.settings.http.port}/tg/hook"
+        async with httpx.AsyncClient() as client:
+            refused = await client.post(url, content=json.dumps(update))
+            wrong = await client.post(url, content=json.dumps(update), headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+            taken = await client.post(url, content=json.dumps(update),
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+        assert (refused.status_code, wrong.status_code, taken.status_code) == (403, 403, 200)
+        await wait_async(lambda: botapi.sent(42), "the /start reply")
+        assert len(botapi.sent(42)) == 1
+
+
+async def wait_async(predicate, what: str, timeout: float = 10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            pytest.fail(f"waited {timeout} s for {what}")
+        await asyncio.sleep(0.05)
+
