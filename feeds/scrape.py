@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -109,11 +109,7 @@ class _Site:
         return url
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "lxml")
+# --------------------------------------------------------------------------- selecting
 
 
 @lru_cache(maxsize=256)
@@ -136,27 +132,182 @@ def _alternatives(selector: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
-def _first(root: Tag, selector: str | None) -> Tag | None:
-    """The first element matching the first alternative of ``selector`` that matches anything."""
-    for alternative in _alternatives(selector) if selector else ():
-        found = root.select_one(alternative)
-        if found is not None:
-            return found
-    return None
+@dataclass(frozen=True, slots=True)
+class _Compound:
+    """A simple compound selector: ``tag``, ``.class``, ``#id``, ``[attr]``, ``[attr=v]``, ``[attr~=v]``."""
+
+    tag: str | None
+    classes: tuple[str, ...] = ()
+    ident: str | None = None
+    attrs: tuple[tuple[str, str, str], ...] = ()  # (name, operator "" / "=" / "~=", value)
+
+    def matches(self, el: Tag) -> bool:
+        if el.name == "[document]" or (self.tag and el.name != self.tag):
+            return False
+        if self.ident and el.get("id") != self.ident:
+            return False
+        classes = el.get("class") or ()
+        return all(c in classes for c in self.classes) and all(_attr_matches(el, *a) for a in self.attrs)
+
+
+def _attr_matches(el: Tag, name: str, operator: str, value: str) -> bool:
+    actual = el.get(name)
+    if actual is None:
+        return False
+    if operator == "~=":
+        return value in (actual if isinstance(actual, list) else str(actual).split())
+    text = " ".join(actual) if isinstance(actual, list) else str(actual)
+    return operator == "" or text == value
+
+
+_COMPOUND = re.compile(r"^([a-zA-Z][\w-]*|\*)?((?:[.#][\w-]+|\[[\w-]+(?:~?=(?:[\w-]+|'[^'\]]*'|\"[^\"\]]*\"))?\])*)$")
+_PIECE = re.compile(r"""[.#][\w-]+|\[([\w-]+)(?:(~?=)(?:([\w-]+)|'([^']*)'|"([^"]*)"))?\]""")
+
+
+@lru_cache(maxsize=512)
+def _simple_chain(alternative: str) -> tuple[_Compound, ...] | None:
+    """``"div.a span"`` as compounds joined by descendant combinators; None if soupsieve is needed."""
+    chain = []
+    for part in alternative.split():
+        m = _COMPOUND.match(part)
+        if m is None or not (m.group(1) or m.group(2)):
+            return None
+        compound = _compound(m.group(1), m.group(2))
+        if compound is None:
+            return None
+        chain.append(compound)
+    return tuple(chain) or None
+
+
+def _compound(tag: str | None, rest: str) -> _Compound | None:
+    classes, idents, attrs = [], [], []
+    for piece in _PIECE.finditer(rest):
+        text = piece.group(0)
+        if text[0] == ".":
+            classes.append(text[1:])
+        elif text[0] == "#":
+            idents.append(text[1:])
+        else:
+            value = next((v for v in piece.group(3, 4, 5) if v is not None), "")
+            attrs.append((piece.group(1).lower(), piece.group(2) or "", value))
+    if len(idents) > 1:
+        return None
+    name = tag.lower() if tag and tag != "*" else None
+    return _Compound(name, tuple(classes), idents[0] if idents else None, tuple(attrs))
+
+
+class _Index:
+    """The page's elements in document order, by tag and by class, from one walk of the tree.
+
+    Simple selectors (tags, classes, ids, descendant combinators: what sources mostly use) are
+    answered from the index; anything else goes to soupsieve. Build it before changing the tree.
+    """
+
+    def __init__(self, root: BeautifulSoup) -> None:
+        self.root = root
+        self.elements: list[Tag] = root.find_all(True)
+        self.position = {id(el): i for i, el in enumerate(self.elements)}
+        self.by_tag: dict[str, list[Tag]] = {}
+        self.by_class: dict[str, list[Tag]] = {}
+        self._spans: dict[int, tuple[int, int]] = {}
+        for el in self.elements:
+            self.by_tag.setdefault(el.name, []).append(el)
+            for name in el.get("class") or ():
+                self.by_class.setdefault(name, []).append(el)
+
+    def select(self, selector: str, scope: Tag | None = None) -> list[Tag]:
+        """Every element matching the group, in document order (inside ``scope`` when given)."""
+        found = {id(el): el for alt in _alternatives(selector) for el in self._matches(alt, scope)}
+        return sorted(found.values(), key=lambda el: self.position.get(id(el), 0))
+
+    def first(self, selector: str | None, scope: Tag | None = None) -> Tag | None:
+        """The first match of the first alternative that matches anything (alternatives in priority order)."""
+        for alternative in _alternatives(selector) if selector else ():
+            found = self._matches(alternative, scope)
+            if found:
+                return found[0]
+        return None
+
+    def _matches(self, alternative: str, scope: Tag | None) -> list[Tag]:
+        chain = _simple_chain(alternative)
+        if chain is None:
+            return (scope or self.root).select(alternative)
+        *ancestors, last = chain
+        low, high = self._span(scope)
+        found = [el for el in self._pool(last) if low < self.position[id(el)] < high and last.matches(el)]
+        if ancestors:  # descendants of the outermost compound's matches, then the rest of the chain
+            spans = [self._span(a) for a in self._pool(ancestors[0]) if ancestors[0].matches(a)]
+            found = [el for el in found if any(lo < self.position[id(el)] < hi for lo, hi in spans)]
+            if len(ancestors) > 1:
+                found = [el for el in found if _has_ancestors(el, ancestors)]
+        return found
+
+    def _pool(self, compound: _Compound) -> list[Tag]:
+        if compound.classes:
+            return self.by_class.get(compound.classes[0], [])
+        return self.by_tag.get(compound.tag, []) if compound.tag else self.elements
+
+    def _span(self, scope: Tag | None) -> tuple[int, int]:
+        """Positions strictly between which ``scope``'s descendants lie."""
+        if scope is None or id(scope) not in self.position:
+            return -1, len(self.elements)
+        span = self._spans.get(id(scope))
+        if span is None:
+            start = self.position[id(scope)]
+            span = self._spans[id(scope)] = (start, start + len(scope.find_all(True)) + 1)
+        return span
+
+
+def _has_ancestors(el: Tag, chain: list[_Compound]) -> bool:
+    """Descendant combinators: each compound of ``chain`` matches an ancestor, right to left."""
+    pending = len(chain) - 1
+    for parent in el.parents:
+        if pending < 0:
+            break
+        if chain[pending].matches(parent):
+            pending -= 1
+    return pending < 0
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A parsed page: the tree, its index, and the base URL for relative links."""
+
+    soup: BeautifulSoup
+    index: _Index
+    base: str
+
+    @classmethod
+    def parse(cls, html: str, url: str) -> _Page:
+        soup = BeautifulSoup(html, "lxml")
+        index = _Index(soup)
+        base_tag = next((t for t in index.by_tag.get("base", ()) if t.get("href")), None)
+        return cls(soup, index, urljoin(url, str(base_tag["href"])) if base_tag is not None else url)
+
+    def tags(self, name: str, **attrs: str) -> list[Tag]:
+        """Elements named ``name`` whose multi-valued attributes contain the given words."""
+        return [el for el in self.index.by_tag.get(name, []) if all(_has_word(el, a, w) for a, w in attrs.items())]
+
+
+def _has_word(el: Tag, attr: str, word: str) -> bool:
+    value = el.get(attr)
+    words = value if isinstance(value, list) else str(value or "").split()
+    return word in (w.lower() for w in words)
 
 
 def _text(el: Tag | None) -> str:
     return normalize(" ".join(el.get_text(" ").split())) if el is not None else ""
 
 
-def _base(soup: BeautifulSoup, url: str) -> str:
-    """The base for relative links: ``<base href>`` when present, else the page URL."""
-    tag = soup.find("base", href=True)
-    return urljoin(url, str(tag["href"])) if isinstance(tag, Tag) else url
-
-
 def _short(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
 # --------------------------------------------------------------------------- listing pages
@@ -170,30 +321,28 @@ def parse_listing(
     Links are absolute and canonical; ``javascript:``/``mailto:`` links and links to other sites
     (other than ``allowed_hosts``) are dropped.
     """
-    soup = _soup(html)
-    base, site = _base(soup, url), _Site(url, allowed_hosts)
+    page, site = _Page.parse(html, url), _Site(url, allowed_hosts)
     items: dict[str, ListingItem] = {}
-    for el in soup.select(selectors.item):
-        item = _listing_item(el, base, selectors, site)
+    for el in page.index.select(selectors.item):
+        item = _listing_item(page, el, selectors, site)
         if item is not None and item.url not in items:
             items[item.url] = item
-    return Listing(url=canonical_url(url), items=tuple(items.values()), next_page=_next_page(soup, url, base, selectors, site))
+    return Listing(url=canonical_url(url), items=tuple(items.values()), next_page=_next_page(page, url, selectors, site))
 
 
-def _item_link(el: Tag, selectors: ListingSelectors) -> Tag | None:
-    link = _first(el, selectors.link)
-    if link is None and el.name == "a":
-        return el
-    return link
+def _item_link(page: _Page, el: Tag, selectors: ListingSelectors) -> Tag | None:
+    link = page.index.first(selectors.link, el)
+    return el if link is None and el.name == "a" else link
 
 
-def _listing_item(el: Tag, base: str, selectors: ListingSelectors, site: _Site) -> ListingItem | None:
-    link = _item_link(el, selectors)
-    url = site.link(str(link.get("href") or ""), base) if link is not None else None
+def _listing_item(page: _Page, el: Tag, selectors: ListingSelectors, site: _Site) -> ListingItem | None:
+    link = _item_link(page, el, selectors)
+    url = site.link(str(link.get("href") or ""), page.base) if link is not None else None
     if url is None or link is None:
         return None
-    title = _text(_first(el, selectors.title)) or _text(link)
-    return ListingItem(url=url, title=title or None, date_text=_date_text(_first(el, selectors.date)) or None)
+    title = _text(page.index.first(selectors.title, el)) or _text(link)
+    date = _date_text(page.index.first(selectors.date, el))
+    return ListingItem(url=url, title=title or None, date_text=date or None)
 
 
 def _date_text(el: Tag | None) -> str:
@@ -207,11 +356,11 @@ def _date_text(el: Tag | None) -> str:
     return _text(el)
 
 
-def _next_page(soup: BeautifulSoup, url: str, base: str, selectors: ListingSelectors, site: _Site) -> str | None:
-    link = _first(soup, selectors.next_page)
+def _next_page(page: _Page, url: str, selectors: ListingSelectors, site: _Site) -> str | None:
+    link = page.index.first(selectors.next_page)
     if link is None:
         return None
-    target = site.link(str(link.get("href") or ""), base)
+    target = site.link(str(link.get("href") or ""), page.base)
     return None if target == canonical_url(url) else target
 
 
@@ -219,14 +368,14 @@ def explain_listing(
     html: str, url: str, selectors: ListingSelectors, *, allowed_hosts: Collection[str] = ()
 ) -> list[SelectorMatch]:
     """What each listing selector matched, for an admin checking a source."""
-    soup = _soup(html)
-    base, site = _base(soup, url), _Site(url, allowed_hosts)
-    elements = soup.select(selectors.item)
-    links = [_item_link(el, selectors) for el in elements]
-    urls = [u for u in (site.link(str(a.get("href") or ""), base) for a in links if a is not None) if u]
-    titles = [_text(t) for t in (_first(el, selectors.title) for el in elements) if t is not None]
-    dates = [_date_text(d) for d in (_first(el, selectors.date) for el in elements) if d is not None]
-    next_page = _next_page(soup, url, base, selectors, site)
+    page, site = _Page.parse(html, url), _Site(url, allowed_hosts)
+    first = page.index.first
+    elements = page.index.select(selectors.item)
+    links = [a for a in (_item_link(page, el, selectors) for el in elements) if a is not None]
+    urls = [u for u in (site.link(str(a.get("href") or ""), page.base) for a in links) if u]
+    titles = [_text(t) for t in (first(selectors.title, el) for el in elements) if t is not None]
+    dates = [_date_text(d) for d in (first(selectors.date, el) for el in elements) if d is not None]
+    next_page = _next_page(page, url, selectors, site)
     return [
         SelectorMatch("item", selectors.item, len(elements), tuple(_short(_text(e), 80) for e in elements[:3])),
         SelectorMatch("link", selectors.link, len(urls), tuple(urls[:3])),
@@ -253,28 +402,29 @@ class _Meta:
         return next((v[0] for k in keys if (v := self.values.get(k))), "")
 
 
-def _read_meta(soup: BeautifulSoup) -> _Meta:
+def _read_meta(index: _Index) -> _Meta:
     values: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
+    objects = [o for script in index.by_tag.get("script", ()) for o in _json_ld_objects(script)]
+    for tag in index.by_tag.get("meta", ()):
         key = tag.get("property") or tag.get("name") or tag.get("itemprop")
         content = " ".join(str(tag.get("content") or "").split())
         if key and content:
             values.setdefault(str(key).lower(), []).append(content)
-    objects = list(_json_ld_objects(soup))
     by_id = {str(o["@id"]): o for o in objects if isinstance(o.get("@id"), str)}
     article = next((o for o in objects if _ld_types(o) & _ARTICLE_TYPES - {"webpage"}), None)
     article = article or next((o for o in objects if "headline" in o or "datePublished" in o), {})
     return _Meta({k: tuple(v) for k, v in values.items()}, article, by_id)
 
 
-def _json_ld_objects(soup: BeautifulSoup) -> Iterable[dict]:
-    for script in soup.find_all("script", attrs={"type": re.compile(r"ld\+json", re.I)}):
-        try:
-            data = json.loads(script.string or script.get_text() or "null", strict=False)
-        except ValueError:
-            log.debug("ignoring JSON-LD that does not parse")
-            continue
-        yield from _flatten_ld(data)
+def _json_ld_objects(script: Tag) -> Iterable[dict]:
+    if "ld+json" not in str(script.get("type") or "").lower():
+        return ()
+    try:
+        data = json.loads(script.string or script.get_text() or "null", strict=False)
+    except ValueError:
+        log.debug("ignoring JSON-LD that does not parse")
+        return ()
+    return list(_flatten_ld(data))
 
 
 def _flatten_ld(data: object) -> Iterable[dict]:
@@ -342,7 +492,7 @@ class _Parts:
 
 def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> Article:
     """The article on ``html``; ``ScrapeError`` (naming the source and URL) without title or body."""
-    parts = _read_article(_soup(html), url, source)
+    parts = _read_article(_Page.parse(html, url), url, source)
     body_html, body_text, images = _render_body(parts)
     if not body_text:
         raise ScrapeError(
@@ -365,27 +515,26 @@ def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> A
     )
 
 
-def _read_article(soup: BeautifulSoup, url: str, source: Source) -> _Parts:
-    sel, tz, meta = source.article, source.tz, _read_meta(soup)
-    base = _base(soup, url)
-    title, title_from = _read_title(soup, sel, meta)
+def _read_article(page: _Page, url: str, source: Source) -> _Parts:
+    sel, tz, meta = source.article, source.tz, _read_meta(page.index)
+    title, title_from = _read_title(page, sel, meta)
     if not title:
         raise ScrapeError(_missing("title", sel.title, "og:title, JSON-LD headline, <h1> or <title>"), url=url, source=source.id)
-    body, body_from = _read_body(soup, sel)
+    body, body_from = _read_body(page, sel)
     if body is None:
         raise ScrapeError(_missing("body", sel.body, "<article> or block of paragraphs"), url=url, source=source.id)
-    published, published_from, raw = _read_published(soup, sel, meta, tz)
-    author, author_from = _read_author(soup, sel, meta)
-    categories, categories_from = _read_categories(soup, sel, meta)
+    published, published_from, raw = _read_published(page, sel, meta, tz)
+    author, author_from = _read_author(page, sel, meta)
+    categories, categories_from = _read_categories(page, sel, meta)
     return _Parts(
-        url=_article_url(soup, url, base, _Site(url, source.allowed_hosts)), base=base,
+        url=_article_url(page, url, _Site(url, source.allowed_hosts)), base=page.base,
         title=title, title_from=title_from,
         published=published, published_from=published_from, published_raw=raw,
         modified=_read_modified(meta, tz),
         author=author, author_from=author_from,
         categories=categories, categories_from=categories_from,
         body=body, body_from=body_from, og_image=meta.first("og:image", "og:image:url"),
-        removed=_clean_body(body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
+        removed=_clean_body(page, body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
     )
 
 
@@ -394,10 +543,10 @@ def _missing(key: str, selector: str | None, fallbacks: str) -> str:
     return f"no {key} found: {what} and the page has no {fallbacks}; check [sources.article] {key}"
 
 
-def _article_url(soup: BeautifulSoup, url: str, base: str, site: _Site) -> str:
+def _article_url(page: _Page, url: str, site: _Site) -> str:
     """rel=canonical when it points at the source's own site, else the page URL (canonicalised)."""
-    link = soup.select_one("link[rel~=canonical][href]")
-    canonical = site.link(str(link["href"]), base) if link is not None else None
+    link = next((t for t in page.tags("link", rel="canonical") if t.get("href")), None)
+    canonical = site.link(str(link["href"]), page.base) if link is not None else None
     return canonical or canonical_url(url)
 
 
@@ -410,27 +559,27 @@ def _fallback(candidates) -> tuple:  # type: ignore[no-untyped-def]
     return None, None
 
 
-def _read_title(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[str, str | None]:
-    title = _text(_first(soup, sel.title))
+def _read_title(page: _Page, sel: ArticleSelectors, meta: _Meta) -> tuple[str, str | None]:
+    title = _text(page.index.first(sel.title))
     if title:
         return title, None
     value, name = _fallback((
         ("og:title", lambda: normalize(_strip_site_name(meta.first("og:title"), meta))),
         ("JSON-LD headline", lambda: normalize(" ".join(str(meta.ld.get("headline") or "").split()))),
-        ("<article> h1", lambda: _text(soup.select_one("article h1"))),
-        ("<h1>", lambda: _text(soup.find("h1"))),
-        ("<title>", lambda: _strip_site_name(_text(soup.find("title")), meta)),
+        ("<article> h1", lambda: _text(page.index.first("article h1"))),
+        ("<h1>", lambda: _text(page.index.first("h1"))),
+        ("<title>", lambda: _strip_site_name(_text(page.index.first("head title, title")), meta)),
     ))
     return value or "", name
 
 
 def _read_published(
-    soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta, tz: ZoneInfo
+    page: _Page, sel: ArticleSelectors, meta: _Meta, tz: ZoneInfo
 ) -> tuple[dt.datetime | None, str | None, str]:
     """(when, fallback used or None, the text it was read from)."""
-    candidates = [(None, lambda raw=raw: raw) for raw in _date_candidates(_first(soup, sel.date))]
+    candidates = [(None, lambda raw=raw: raw) for raw in _date_candidates(page.index.first(sel.date))]
     candidates += [
-        ("<time datetime>", lambda: str(t["datetime"]) if (t := soup.find("time", datetime=True)) else ""),
+        ("<time datetime>", lambda: next((str(t["datetime"]) for t in page.tags("time") if t.get("datetime")), "")),
         ("article:published_time", lambda: meta.first("article:published_time", "datepublished")),
         ("JSON-LD datePublished", lambda: str(meta.ld.get("datePublished") or "")),
     ]
@@ -461,13 +610,13 @@ def _plausible_name(text: str) -> str:
     return text if 0 < len(text) <= 120 and "://" not in text else ""
 
 
-def _read_author(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[str | None, str | None]:
-    author = _plausible_name(_text(_first(soup, sel.author)))
+def _read_author(page: _Page, sel: ArticleSelectors, meta: _Meta) -> tuple[str | None, str | None]:
+    author = _plausible_name(_text(page.index.first(sel.author)))
     if author:
         return author, None
     return _fallback((
-        ('rel="author"', lambda: _plausible_name(_text(soup.select_one("a[rel~=author]")))),
-        (".author", lambda: _plausible_name(_text(soup.select_one(".author")))),
+        ('rel="author"', lambda: _plausible_name(_text(next(iter(page.tags("a", rel="author")), None)))),
+        (".author", lambda: _plausible_name(_text(page.index.first(".author")))),
         ("meta author", lambda: _plausible_name(normalize(meta.first("author")))),
         ("JSON-LD author", lambda: _plausible_name(", ".join(_ld_names(meta, meta.ld.get("author"))))),
     ))
@@ -477,51 +626,51 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def _read_categories(soup: BeautifulSoup, sel: ArticleSelectors, meta: _Meta) -> tuple[tuple[str, ...], str | None]:
-    found = _unique(_text(e) for e in soup.select(sel.category)) if sel.category else ()
+def _read_categories(page: _Page, sel: ArticleSelectors, meta: _Meta) -> tuple[tuple[str, ...], str | None]:
+    found = _unique(_text(e) for e in page.index.select(sel.category)) if sel.category else ()
     if found:
         return found, None
     value, name = _fallback((
-        ('rel="category"', lambda: _unique(_text(a) for a in soup.select("a[rel~=category]"))),
+        ('rel="category"', lambda: _unique(_text(a) for a in page.tags("a", rel="category"))),
         ("article:section", lambda: _unique(normalize(v) for v in meta.values.get("article:section", ()))),
-        (".cat-links a", lambda: _unique(_text(a) for a in soup.select(".cat-links a"))),
+        (".cat-links a", lambda: _unique(_text(a) for a in page.index.select(".cat-links a"))),
         ("JSON-LD articleSection", lambda: _unique(_ld_names(meta, meta.ld.get("articleSection")))),
     ))
     return value or (), name
 
 
-def _read_body(soup: BeautifulSoup, sel: ArticleSelectors) -> tuple[Tag | None, str | None]:
-    body = _first(soup, sel.body)
+def _read_body(page: _Page, sel: ArticleSelectors) -> tuple[Tag | None, str | None]:
+    body = page.index.first(sel.body)
     if body is not None:
         return body, None
-    article = soup.find("article")
-    if isinstance(article, Tag):
+    article = page.index.first("article")
+    if article is not None:
         return article, "<article>"
-    block = _largest_text_block(soup)
+    block = _largest_text_block(page)
     return (block, "largest text block") if block is not None else (None, None)
 
 
-def _largest_text_block(soup: BeautifulSoup) -> Tag | None:
+def _largest_text_block(page: _Page) -> Tag | None:
     """The element whose direct ``<p>`` children hold the most text (else ``<body>``)."""
     scores: dict[int, tuple[Tag, int]] = {}
-    for p in soup.find_all("p"):
+    for p in page.tags("p"):
         if isinstance(p.parent, Tag):
             parent, score = scores.get(id(p.parent), (p.parent, 0))
             scores[id(parent)] = (parent, score + len(p.get_text(strip=True)))
     best = max(scores.values(), key=lambda entry: entry[1], default=None)
     if best is not None and best[1] > 0:
         return best[0]
-    return soup.body if isinstance(soup.body, Tag) else None
+    return page.index.first("body")
 
 
-def _clean_body(body: Tag, sel: ArticleSelectors, *, trim: bool) -> int:
+def _clean_body(page: _Page, body: Tag, sel: ArticleSelectors, *, trim: bool) -> int:
     """Remove the configured and always-removed elements from ``body``; how many were removed."""
+    group = ", ".join((*sel.remove, *ALWAYS_REMOVE, *(_FALLBACK_TRIM if trim else ())))
     removed = 0
-    for selector in (*sel.remove, *ALWAYS_REMOVE, *(_FALLBACK_TRIM if trim else ())):
-        for el in body.select(selector):
-            if not el.decomposed:
-                el.decompose()
-                removed += 1
+    for el in page.index.select(group, body):  # an element inside a removed one is already gone
+        if not el.decomposed:
+            el.decompose()
+            removed += 1
     return removed
 
 
@@ -539,11 +688,11 @@ def _render_body(parts: _Parts) -> tuple[str, str, tuple[str, ...]]:
 
 def explain_article(html: str, url: str, source: Source) -> list[SelectorMatch]:
     """What each article selector matched (and which fallback was used), for an admin."""
-    soup, sel = _soup(html), source.article
-    counts = {key: len(soup.select(s)) if s else 0 for key, s in _article_selectors(sel)}
-    removable = sum(len(soup.select(s)) for s in sel.remove)
-    canonicals = len(soup.select("link[rel~=canonical][href]"))
-    parts = _read_article(soup, url, source)
+    page, sel = _Page.parse(html, url), source.article
+    counts = {key: len(page.index.select(s)) if s else 0 for key, s in _article_selectors(sel)}
+    removable = len(page.index.select(", ".join(sel.remove))) if sel.remove else 0
+    canonicals = len(page.tags("link", rel="canonical"))
+    parts = _read_article(page, url, source)
     _, body_text, images = _render_body(parts)
     when = f"{parts.published_raw} → {parts.published.isoformat()}" if parts.published else ""
     values: dict[str, tuple[tuple[str, ...], str | None]] = {

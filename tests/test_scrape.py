@@ -338,6 +338,36 @@ def test_text_is_nfc_with_traditional_tone_placement():
     assert article.body_text == "Thủy lợi Hòa Bình"
 
 
+# --------------------------------------------------------------------------- the selector index
+
+
+INDEX_SELECTORS = [
+    "article, .post, .type-post", "h2 a, h3 a, .entry-title a", ".entry-title", "time, .entry-date, .date",
+    "a.next, .nav-previous a, a.next.page-numbers", "h1.entry-title, h1", ".entry-content, .post-content, article",
+    ".author .fn, .byline a, .author", ".cat-links a, a[rel~='category']", "link[rel~=canonical][href]",
+    "#main article p", "div .sd-content ul li a", "*", "a[href]", 'a[rel="bookmark"]', "ul > li", "p:nth-of-type(2)",
+    "img[alt]", "section#recent-posts-2 li a", "meta[property=og\\:title]",
+]
+
+
+@pytest.mark.parametrize("rel", [Path("tin-tuc/index.html"), *ARTICLE_PAGES[:4], Path("en/news/index.html")], ids=str)
+def test_selector_index_agrees_with_soupsieve(rel):
+    """The fast path for simple selectors returns exactly what soupsieve returns, in document order."""
+    from bs4 import BeautifulSoup
+
+    from feeds.scrape import _Index
+
+    def ids(elements):  # identity, not Tag.__eq__ (which compares markup)
+        return [id(el) for el in elements]
+
+    soup = BeautifulSoup(read(DEMO / rel), "lxml")
+    index = _Index(soup)
+    for selector in INDEX_SELECTORS:
+        assert ids(index.select(selector)) == ids(soup.select(selector)), selector
+        for scope in soup.select("article, aside")[:3]:
+            assert ids(index.select(selector, scope)) == ids(scope.select(selector)), (selector, scope.get("id"))
+
+
 # --------------------------------------------------------------------------- hard pages
 
 
