@@ -42,8 +42,12 @@ def absolutize_urls(root: Tag, base: str) -> None:
     for attr in ("href", "src"):
         for el in root.find_all(attrs={attr: True}):
             value = str(el[attr]).strip()
-            if not value.lower().startswith(("javascript:", "data:", "mailto:", "tel:")):
+            if value.lower().startswith(("javascript:", "data:", "mailto:", "tel:")):
+                continue
+            try:
                 el[attr] = urljoin(base, value)
+            except ValueError:  # unparseable ("http://[::1"): drop rather than keep a relative URL
+                del el[attr]
 
 
 def sanitize_html(fragment: str) -> str:

@@ -64,7 +64,10 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "#")
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
-    """Absolute URL without fragment or tracking parameters; host lower-cased, default port dropped."""
+    """Absolute URL without fragment or tracking parameters; host lower-cased, default port dropped.
+
+    Raises ``ValueError`` for a URL that cannot be parsed (an unclosed IPv6 bracket).
+    """
     url = url.strip()
     parts = urlsplit(urljoin(base, url) if base else url)
     scheme = parts.scheme.lower()
@@ -102,8 +105,12 @@ class _Site:
         href = (href or "").strip()
         if not href or href.lower().startswith(_SKIP_SCHEMES):
             return None
-        url = canonical_url(href, base)
-        parts = urlsplit(url)
+        try:
+            url = canonical_url(href, base)
+            parts = urlsplit(url)
+        except ValueError:  # e.g. "http://[::1" on a careless page: not a link we can follow
+            log.debug("ignoring malformed link %r", href)
+            return None
         if parts.scheme not in _DEFAULT_PORTS or _site_key(parts.hostname) not in self.hosts:
             return None
         return url
@@ -493,6 +500,10 @@ class _Parts:
 def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> Article:
     """The article on ``html``; ``ScrapeError`` (naming the source and URL) without title or body."""
     parts = _read_article(_Page.parse(html, url), url, source)
+    if not parts.title:
+        raise ScrapeError(_missing("title", source.article.title, "og:title, JSON-LD headline, <h1> or <title>"), url=url, source=source.id)
+    if parts.body is None:
+        raise ScrapeError(_missing("body", source.article.body, "<article> or block of paragraphs"), url=url, source=source.id)
     body_html, body_text, images = _render_body(parts)
     if not body_text:
         raise ScrapeError(
@@ -516,13 +527,10 @@ def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> A
 
 
 def _read_article(page: _Page, url: str, source: Source) -> _Parts:
+    """Every part the page offers; a missing title is "" and a missing body None (callers decide)."""
     sel, tz, meta = source.article, source.tz, _read_meta(page.index)
     title, title_from = _read_title(page, sel, meta)
-    if not title:
-        raise ScrapeError(_missing("title", sel.title, "og:title, JSON-LD headline, <h1> or <title>"), url=url, source=source.id)
     body, body_from = _read_body(page, sel)
-    if body is None:
-        raise ScrapeError(_missing("body", sel.body, "<article> or block of paragraphs"), url=url, source=source.id)
     published, published_from, raw = _read_published(page, sel, meta, tz)
     author, author_from = _read_author(page, sel, meta)
     categories, categories_from = _read_categories(page, sel, meta)
@@ -534,7 +542,7 @@ def _read_article(page: _Page, url: str, source: Source) -> _Parts:
         author=author, author_from=author_from,
         categories=categories, categories_from=categories_from,
         body=body, body_from=body_from, og_image=meta.first("og:image", "og:image:url"),
-        removed=_clean_body(page, body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
+        removed=0 if body is None else _clean_body(page, body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
     )
 
 
@@ -675,14 +683,16 @@ def _clean_body(page: _Page, body: Tag, sel: ArticleSelectors, *, trim: bool) ->
 
 
 def _render_body(parts: _Parts) -> tuple[str, str, tuple[str, ...]]:
-    """(sanitised HTML, plain text, image URLs) of the cleaned body."""
+    """(sanitised HTML, plain text, image URLs) of the cleaned body (empty without a body)."""
     body = parts.body
-    assert body is not None
-    absolutize_urls(body, parts.base)
-    images = [str(img["src"]) for img in body.find_all("img", src=True)]
+    if body is not None:
+        absolutize_urls(body, parts.base)
+    images = [str(img["src"]) for img in body.find_all("img", src=True)] if body is not None else []
     if parts.og_image:
         images.append(urljoin(parts.base, parts.og_image))
     web_images = _unique(u for u in images if u.startswith(("http://", "https://")))
+    if body is None:
+        return "", "", web_images
     return normalize(sanitize_html(body.decode_contents())), normalize(element_text(body)), web_images
 
 
@@ -696,7 +706,7 @@ def explain_article(html: str, url: str, source: Source) -> list[SelectorMatch]:
     _, body_text, images = _render_body(parts)
     when = f"{parts.published_raw} → {parts.published.isoformat()}" if parts.published else ""
     values: dict[str, tuple[tuple[str, ...], str | None]] = {
-        "title": ((parts.title,), parts.title_from),
+        "title": ((parts.title,) if parts.title else (), parts.title_from),
         "date": ((when,) if when else (), parts.published_from),
         "body": ((_short(body_text.replace("\n", " "), 160),) if body_text else (), parts.body_from),
         "author": ((parts.author,) if parts.author else (), parts.author_from),

@@ -147,6 +147,16 @@ def test_explain_listing_on_the_demo_page():
     assert all(m.fallback is None for m in explained.values())
 
 
+def test_malformed_links_are_skipped_not_fatal():
+    html = '<article><a href="http://[::1">bad</a></article><article><a href="/ok/">ok</a></article>'
+    listing = parse_listing(html, f"{SITE}/tin-tuc/", bare())
+    assert [i.url for i in listing.items] == [f"{SITE}/ok/"]
+    article = parse_article('<h1>T</h1><div class="entry-content"><p><a href="//[x">a</a> b</p></div>', f"{SITE}/a/", VI, now=NOW)
+    assert article.body_html == '<p><a rel="noopener noreferrer">a</a> b</p>'
+    with pytest.raises(ValueError):
+        canonical_url("http://[::1")
+
+
 def test_next_page_pointing_at_itself_is_ignored():
     html = '<article><h2><a href="/a/">A</a></h2></article><a class="next" href="/tin-tuc/#top">next</a>'
     listing = parse_listing(html, f"{SITE}/tin-tuc/", ListingSelectors(item="article", next_page="a.next"))
@@ -291,6 +301,15 @@ def test_page_without_title_raises_scrape_error_naming_source_and_url():
         parse_article(read(PAGES / "no-title.html"), url, VI, now=NOW)
     assert caught.value.source == "vncpc-vi" and caught.value.url == url
     assert "title" in str(caught.value) and "h1.entry-title, h1" in str(caught.value)
+
+
+def test_explain_article_reports_a_broken_page_instead_of_raising():
+    explained = {m.key: m for m in explain_article(read(PAGES / "no-title.html"), f"{SITE}/x/", VI)}
+    assert (explained["title"].count, explained["title"].samples, explained["title"].fallback) == (0, (), None)
+    assert explained["body"].count == 1 and explained["body"].samples[0].startswith("Trang này không có tiêu đề")
+    empty = {m.key: m for m in explain_article("<html><head><title>T</title></head></html>", f"{SITE}/y/", VI)}
+    assert (empty["body"].count, empty["body"].samples) == (0, ())
+    assert empty["title"].samples == ("T",) and empty["title"].fallback == "<title>"
 
 
 def test_page_without_body_or_with_only_removed_content_raises():
