@@ -20,6 +20,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from html import unescape
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -394,7 +395,7 @@ def explain_listing(
 
 # --------------------------------------------------------------------------- page metadata
 
-_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "webpage"}
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,7 +419,7 @@ def _read_meta(index: _Index) -> _Meta:
         if key and content:
             values.setdefault(str(key).lower(), []).append(content)
     by_id = {str(o["@id"]): o for o in objects if isinstance(o.get("@id"), str)}
-    article = next((o for o in objects if _ld_types(o) & _ARTICLE_TYPES - {"webpage"}), None)
+    article = next((o for o in objects if _ld_types(o) & _ARTICLE_TYPES), None)  # else a WebPage with dates
     article = article or next((o for o in objects if "headline" in o or "datePublished" in o), {})
     return _Meta({k: tuple(v) for k, v in values.items()}, article, by_id)
 
@@ -573,7 +574,7 @@ def _read_title(page: _Page, sel: ArticleSelectors, meta: _Meta) -> tuple[str, s
         return title, None
     value, name = _fallback((
         ("og:title", lambda: normalize(_strip_site_name(meta.first("og:title"), meta))),
-        ("JSON-LD headline", lambda: normalize(" ".join(str(meta.ld.get("headline") or "").split()))),
+        ("JSON-LD headline", lambda: normalize(" ".join(unescape(str(meta.ld.get("headline") or "")).split()))),
         ("<article> h1", lambda: _text(page.index.first("article h1"))),
         ("<h1>", lambda: _text(page.index.first("h1"))),
         ("<title>", lambda: _strip_site_name(_text(page.index.first("head title, title")), meta)),

@@ -227,6 +227,20 @@ def test_json_ld_only_page_takes_title_date_author_and_section_from_json_ld():
     assert explained["body"].fallback is None and explained["body"].samples[0].startswith("Sáng ngày 18/3/2022")
 
 
+def test_json_ld_author_reference_list_sections_and_escaped_headline():
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "@id": "/#webpage", "datePublished": "2001-01-01"},
+        {"@type": ["Article", "NewsArticle"], "headline": "Hội thảo &amp; triển lãm", "datePublished": "2024-05-06T07:08:09+07:00",
+         "author": [{"@id": "/#/schema/person/1"}, {"name": "Trần Văn B"}], "articleSection": ["Tin tức", "Sự kiện"]},
+        {"@type": "Person", "@id": "/#/schema/person/1", "name": "Lê Thị A"},
+    ]}
+    page = f'<script type="application/ld+json">{json.dumps(ld, ensure_ascii=False)}</script><script type="application/ld+json">{{broken</script><div class="entry-content"><p>B.</p></div>'
+    article = parse_article(page, f"{SITE}/j/", VI, now=NOW)
+    assert article.title == "Hội thảo & triển lãm"
+    assert article.published == dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert article.author == "Lê Thị A, Trần Văn B" and article.categories == ("Tin tức", "Sự kiện")
+
+
 OG_ONLY = """<!doctype html><html><head><meta charset="utf-8">
 <title>Ignored because og:title exists | VNCPC</title>
 <meta property="og:site_name" content="VNCPC">
