@@ -42,27 +42,35 @@ class DateMention:
 # --------------------------------------------------------------------------- patterns
 
 _SEP = r"\s*[/.\-]\s*"
-_D = r"(?<![\d/.])(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+_D = r"(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+# Patterns start at a digit or a month name, so the regex engine skips ahead quickly; what may
+# come before ("sáng ngày", "from", "in") is read backwards from the match start.
+_D1 = r"(?P<d1>\d{1,2})(?!\d)"
 def _vi_day_month(n: int) -> str:
     """A day, then optionally "/month[/year]" or " tháng month [năm year]"; groups numbered ``n``."""
+    day = _D1 if n == 1 else rf"(?P<d{n}>{_D})"
     return (
-        rf"(?P<d{n}>{_D})(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}))?(?![\d/])"
+        rf"{day}(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}))?(?![\d/])"
         rf"|\s+tháng\s+(?P<mt{n}>\d{{1,2}})(?:\s*(?:,\s*)?(?:năm\s+|/)(?P<yt{n}>\d{{4}}))?)?"
     )
 
 
 _VI_DAY = re.compile(
-    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:,\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
-    r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?"
-    + _vi_day_month(1)
+    _vi_day_month(1)
     + r"(?:\s*,\s*\d{1,2}(?!\d))*"
     r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:ngày\s+)?"
     + _vi_day_month(2)
     + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
     re.IGNORECASE,
 )
+# read backwards from a Vietnamese date: "Sáng thứ Ba, ngày", "từ ngày", "Trong hai ngày"
+_VI_BEFORE = re.compile(
+    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:,\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
+    r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?$",
+    re.IGNORECASE,
+)
 _VI_MONTH = re.compile(
-    r"(?<!\d\s)(?<![\d/])tháng\s+(?P<m>0?[1-9]|1[0-2])(?!\d)(?:\s*(?:/|năm|,\s*năm)\s*(?P<y>\d{4}))?", re.IGNORECASE
+    r"tháng\s+(?P<m>0?[1-9]|1[0-2])(?!\d)(?:\s*(?:/|năm|,\s*năm)\s*(?P<y>\d{4}))?", re.IGNORECASE
 )
 
 _MONTHS = {
@@ -77,7 +85,7 @@ _MONTHS = {
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _ORD = r"(?:st|nd|rd|th)?"
 _EN_DAY_FIRST = re.compile(
-    rf"(?:(?i:from|between)\s+)?(?:(?i:the)\s+)?(?P<d1>{_D}){_ORD}(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
+    rf"{_D1}{_ORD}(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
     rf"(?:\s*(?:-|–|—|(?i:to|until|till|and))\s*(?:(?i:the)\s+)?(?P<d2>{_D}){_ORD})?"
     rf"\s+(?i:of\s+)?(?P<m2>{_MONTH})(?:,?\s+(?P<y2>\d{{4}}))?"
 )
@@ -85,7 +93,8 @@ _EN_MONTH_FIRST = re.compile(
     rf"(?P<m1>{_MONTH})\s+(?P<d1>{_D}){_ORD}(?:\s*(?:-|–|—|(?i:to|and))\s*(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_D}){_ORD})?"
     rf"(?:,?\s+(?P<y2>\d{{4}}))?"
 )
-_EN_MONTH = re.compile(rf"(?i:\b(?:in|during|since|this|last|next|early|late|mid-?)\s+)(?P<m>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?\b")
+_EN_MONTH = re.compile(rf"(?P<m>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?\b")
+_EN_MONTH_BEFORE = re.compile(r"\b(?:in|during|since|this|last|next|early|late|mid-?)\s+$", re.IGNORECASE)
 
 _LEGAL = re.compile(
     r"(?:(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
@@ -115,12 +124,13 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
     taken: list[tuple[int, int]] = []
     for pattern, reader in _READERS:
         for match in pattern.finditer(sentence):
-            if any(match.start() < end and start < match.end() for start, end in taken):
+            read = reader(match, sentence)
+            if read is None:
                 continue
-            parts = reader(match)
-            if parts is None or _excluded(sentence, match.start()):
+            parts, start = read
+            if any(start < end and begin < match.end() for begin, end in taken) or _excluded(sentence, start):
                 continue
-            mention = _resolve(parts, published, tense, sentence, match)
+            mention = _resolve(parts, published, tense, sentence, (start, match.end()))
             if mention is not None:
                 found.append(mention)
                 taken.append(mention.span)
@@ -152,7 +162,14 @@ def _month(value: str | None) -> int | None:
     return _MONTHS.get(value.rstrip(".").capitalize() if value.isupper() else value.rstrip(".")) if value else None
 
 
-def _read_vi_day(m: re.Match[str]) -> _Parts | None:
+def _starts_clean(sentence: str, at: int) -> bool:
+    """No digit, "/" or "." glued before: "1419/QĐ" holds no day "19"."""
+    return at == 0 or sentence[at - 1] not in "0123456789/."
+
+
+def _read_vi_day(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
+    if not _starts_clean(sentence, m.start()) or not 1 <= int(m["d1"]) <= 31:
+        return None
     g = m.groupdict()
     m1, m2 = _int(g["m1"] or g["mt1"]), _int(g["m2"] or g["mt2"])
     y1, y2 = _int(g["y1"] or g["yt1"]), _int(g["y2"] or g["yt2"]) or _int(g["y3"])
@@ -161,23 +178,35 @@ def _read_vi_day(m: re.Match[str]) -> _Parts | None:
         d2, y1 = None, y1 or _int(g["y3"])
     if m1 is None and m2 is None:
         return None
-    return _Parts(_int(g["d1"]), m1, y1, d2, m2, y2, part=_PARTS.get((g["part"] or "").lower()))
+    window_start = max(0, m.start() - 40)
+    before = _VI_BEFORE.search(sentence, window_start, m.start())
+    part = _PARTS.get((before["part"] or "").lower()) if before else None
+    start = before.start() if before and before.group() else m.start()
+    return _Parts(_int(g["d1"]), m1, y1, d2, m2, y2, part=part), start
 
 
-def _read_vi_month(m: re.Match[str]) -> _Parts | None:
-    return _Parts(None, _int(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH)
+def _read_vi_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
+    before = sentence[max(0, m.start() - 2) : m.start()]
+    if before[-1:] in ("/",) or before[-1:].isdigit() or (before[-1:].isspace() and before[:1].isdigit()):
+        return None  # "3 tháng 5" was a day; "6 tháng" is a duration
+    return _Parts(None, _int(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH), m.start()
 
 
-def _read_en_day_first(m: re.Match[str]) -> _Parts | None:
-    return _Parts(_int(m["d1"]), _month(m["m1"]), _int(m["y1"]), _int(m["d2"]), _month(m["m2"]), _int(m["y2"]))
+def _read_en_day_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
+    if not _starts_clean(sentence, m.start()) or not 1 <= int(m["d1"]) <= 31:
+        return None
+    return _Parts(_int(m["d1"]), _month(m["m1"]), _int(m["y1"]), _int(m["d2"]), _month(m["m2"]), _int(m["y2"])), m.start()
 
 
-def _read_en_month_first(m: re.Match[str]) -> _Parts | None:
-    return _Parts(_int(m["d1"]), _month(m["m1"]), None, _int(m["d2"]), _month(m["m2"]), _int(m["y2"]))
+def _read_en_month_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
+    return _Parts(_int(m["d1"]), _month(m["m1"]), None, _int(m["d2"]), _month(m["m2"]), _int(m["y2"])), m.start()
 
 
-def _read_en_month(m: re.Match[str]) -> _Parts | None:
-    return _Parts(None, _month(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH)
+def _read_en_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
+    before = _EN_MONTH_BEFORE.search(sentence, max(0, m.start() - 12), m.start())
+    if before is None:
+        return None
+    return _Parts(None, _month(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH), before.start()
 
 
 _READERS = (
@@ -198,7 +227,7 @@ def _excluded(sentence: str, at: int) -> bool:
 # --------------------------------------------------------------------------- resolving
 
 
-def _resolve(p: _Parts, published: dt.date, tense: Tense, sentence: str, match: re.Match[str]) -> DateMention | None:
+def _resolve(p: _Parts, published: dt.date, tense: Tense, sentence: str, span: tuple[int, int]) -> DateMention | None:
     try:
         if p.precision is DatePrecision.MONTH:
             start, end, inferred = _month_range(p, published, tense)
@@ -208,8 +237,8 @@ def _resolve(p: _Parts, published: dt.date, tense: Tense, sentence: str, match: 
         return None  # "31/2", a month 13: not a date
     if end < start or (end - start).days > 366:
         return None
-    part = p.part or _en_part(sentence, match.start())
-    return DateMention(start, end, p.precision, inferred, _time_near(sentence, match), part, match.span())
+    part = p.part or _en_part(sentence, span[0])
+    return DateMention(start, end, p.precision, inferred, _time_near(sentence, span), part, span)
 
 
 def _day_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt.date, bool]:
@@ -254,11 +283,11 @@ def _safe(make, year: int) -> dt.date:
         return make(year - year % 4)
 
 
-def _time_near(sentence: str, match: re.Match[str]) -> dt.time | None:
+def _time_near(sentence: str, span: tuple[int, int]) -> dt.time | None:
     """A clock time written right before or after the date ("8h30 ngày 17/8", "17/8, lúc 14:00")."""
-    window_start = max(0, match.start() - 25)
-    for t in _TIME.finditer(sentence[window_start : match.end() + 25]):
-        if window_start + t.start() >= match.start() and window_start + t.end() <= match.end():
+    window_start = max(0, span[0] - 25)
+    for t in _TIME.finditer(sentence[window_start : span[1] + 25]):
+        if window_start + t.start() >= span[0] and window_start + t.end() <= span[1]:
             continue  # inside the date itself
         hour, minute = int(t["h"] or t["h2"]), int(t["min"] or 0)
         ampm = (t["ampm"] or t["ampm2"] or "").lower()

@@ -32,6 +32,25 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"),
     (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội"),
 )
+_WORD = re.compile(r"\w+")
+
+
+def _first_words(alternatives: str) -> set[str]:
+    """The leading word of each top-level alternative of a pattern ("hội nghị|launch(?:ing)?" → hội, launch)."""
+    depth, start, words = 0, 0, set()
+    for i, char in enumerate(alternatives + "|"):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "|" and depth == 0:
+            words.add(re.match(r"[^\W\d_]+", alternatives[start:i]).group().lower())
+            start = i + 1
+    return words
+
+
+_FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
+    "launching", "kickoff", "roundtable", "awards"}
+_DIGIT = re.compile(r"\d")
+_MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 _KIND = re.compile(
     "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
     re.IGNORECASE,
@@ -109,15 +128,25 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
 
 def _anchors(index: int, sentences: list[str], day: dt.date, default: Tense) -> list[_Draft]:
     sentence = sentences[index]
+    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence)):
+        return []  # every date form has a digit or an English month name
+    dates = find_dates(sentence, published=day, tense=default)
+    if not dates:
+        return []
     mentions, named_in = _mentions(sentence), sentence
-    if not mentions and index + 1 < len(sentences) and _EVENT_VERB.search(sentence):
-        named_in = sentences[index + 1]  # "Ngày 5/12, A và B đã ký kết ... . Buổi lễ do A tổ chức"
-        mentions = _mentions(named_in)
+    if not mentions and index + 1 < len(sentences):
+        following = _mentions(sentences[index + 1])
+        if following and _EVENT_VERB.search(sentence):  # "Ngày 5/12, A và B đã ký kết ... . Buổi lễ do A tổ chức"
+            mentions, named_in = following, sentences[index + 1]
     if not mentions:
         return []
-    tense = _tense(sentence, default)
+    tense = default
+    if any(d.year_inferred or d.end >= day for d in dates):  # the tense decides the year or the status
+        tense = _tense(sentence, default)
+        if tense is not default:
+            dates = find_dates(sentence, published=day, tense=tense)
     drafts = []
-    for date in find_dates(sentence, published=day, tense=tense):
+    for date in dates:
         if date.precision is DatePrecision.MONTH and not _EVENT_VERB.search(sentence):
             continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
         mention = min(mentions, key=lambda m: _distance(m, date.span)) if named_in is sentence else mentions[0]
@@ -127,7 +156,15 @@ def _anchors(index: int, sentences: list[str], day: dt.date, default: Tense) -> 
 
 
 def _mentions(sentence: str) -> list[re.Match[str]]:
-    return [m for m in _KIND.finditer(sentence) if not _GENERIC_BEFORE.search(sentence[max(0, m.start() - 20) : m.start()])]
+    """Event words that name this sentence's own event (not "các hội thảo", "Trung tâm Hội nghị")."""
+    found = []
+    for word in _WORD.finditer(sentence):
+        if word.group().lower() not in _FIRST_WORDS:
+            continue  # the big pattern runs only where an event word can start
+        mention = _KIND.match(sentence, word.start())
+        if mention and not _GENERIC_BEFORE.search(sentence, max(0, word.start() - 20), word.start()):
+            found.append(mention)
+    return found
 
 
 def _tense(sentence: str, default: Tense) -> Tense:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from feeds.events import detect_events
@@ -26,8 +28,8 @@ def extract(text: str, *, language: Language, published: dt.datetime, title: str
     ``published`` decides the year of dates written without one and whether an event is past
     or upcoming; a naive datetime is taken as Vietnam time.
     """
-    body = normalize(text or "") if isinstance(text, str) else ""
-    title = normalize(title or "") if isinstance(title, str) else ""
+    body = _normalized(text)
+    title = _normalized(title)
     local = _local(published)
     sentences = _guard("sentences", lambda: split_sentences(body), [])
     events = _guard("events", lambda: detect_events(sentences, title=title, published=local), [])
@@ -35,6 +37,23 @@ def extract(text: str, *, language: Language, published: dt.datetime, title: str
     summary = _guard("summary", lambda: summarize(body, title=title), "")
     log.debug("extracted %d events, %d recommendations (%s)", len(events), len(recommendations), language)
     return Extraction(tuple(events), tuple(recommendations), summary)
+
+
+# What feeds.text.normalize would change: line breaks and control characters, and "oa/oe/uy" with
+# the tone on the second vowel ("hoà" → "hòa"). Text without any (and already NFC) is left as is.
+_NEEDS_NORMALIZE = re.compile(
+    "[\r\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\ufeff\u2028\u2029\ud800-\udfff]"
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]"
+)
+
+
+def _normalized(text: object) -> str:
+    """``normalize(text)``, skipped when it would change nothing (body text usually arrives normalised)."""
+    if not isinstance(text, str):
+        return ""
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZE.search(text):
+        return text
+    return normalize(text)
 
 
 def _local(published: dt.datetime) -> dt.datetime:

@@ -15,7 +15,8 @@ from feeds.text import fold, split_sentences
 
 MAX_CHARS = 400
 MAX_SENTENCES = 3
-_MIN_WORDS = 6
+_MIN_WORDS = 6  # a line shorter than this is a label, a byline or a heading
+_MIN_SENTENCE_WORDS = 4
 
 _BOILERPLATE = re.compile(
     r"^\W*(?:(?:ảnh|ảnh minh họa|hình|photo|photos|image)\s*(?::|\||-|–)"
@@ -58,14 +59,14 @@ def _lead_sentences(text: str, title: str):
             continue
         line = _DATELINE.sub("", line, count=1)
         for sentence in split_sentences(" ".join(line.split())):
-            if len(sentence.split()) >= _MIN_WORDS and not _BOILERPLATE.match(sentence):
+            if len(sentence.split()) >= _MIN_SENTENCE_WORDS and not _BOILERPLATE.match(sentence):
                 yield sentence
 
 
 def _is_prose(line: str, title_key: str) -> bool:
     if not line or _STAMP.match(line) or _BOILERPLATE.match(line) or _LIST_MARK.match(line):
         return False
-    if title_key and fold(line) == title_key:
+    if title_key and abs(len(line) - len(title_key)) <= 3 + len(title_key) // 10 and fold(line) == title_key:
         return False
     words = len(line.split())
     return words >= _MIN_WORDS and (line.endswith(_SENTENCE_END) or words >= 15)

@@ -1,0 +1,143 @@
+"""Properties: no text makes extraction raise, and big or deeply nested inputs stay cheap.
+
+Every stage is called directly (``extract`` itself guards each stage, so it could hide a bug);
+the size tests rely on the pytest timeout, never on measured times (see bench/bench_extract.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.eventdates import Tense, find_dates
+from feeds.eventfields import read_location, read_organizers, read_participants
+from feeds.events import detect_events
+from feeds.extract import _normalized, extract
+from feeds.models import Extraction, Language
+from feeds.places import find_places
+from feeds.recommend import find_recommendations
+from feeds.summary import MAX_CHARS, summarize
+from feeds.text import normalize, split_sentences
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+FRAGMENTS = [
+    "Ngày ", "ngày ", "17/8", "/", "2019", " và ", " đến ", "từ ", "tháng ", "5", "31", "Sáng ", "8h30 ",
+    "Hội thảo ", "hội nghị ", "lễ ký kết ", "tập huấn ", "do ", " tổ chức", " phối hợp với ", "Bộ Công Thương",
+    "Sở ", "UBND ", " tại ", "TP.HCM", "Khách sạn ", "Nha Trang", "Khánh Hoà", ", ", ". ", ":", "\n", "\n\n",
+    "1. ", "(2) ", "a) ", "• ", "- ", "Một là, ", "Hai là, ", "  ", "kiến nghị", "cần", "Hơn ", "200 ", "đại biểu",
+    "Quyết định số 1419/QĐ-TTg ngày ", "On ", "9 June", " will be held ", "organised by ", "the ", "Ministry",
+    " and ", "participants", "(", ")", "\"", "“", "”", "Ảnh: ", "\u0301", "\u0323", "\x00",
+]
+ARTICLE_TEXT = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=80).map("".join)
+ANY_TEXT = st.text(max_size=400) | ARTICLE_TEXT
+PUBLISHED = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2090, 1, 1), timezones=st.just(VN))
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(text=ANY_TEXT, title=st.text(max_size=60), published=PUBLISHED)
+def test_stages_never_raise(text, title, published):
+    sentences = split_sentences(text)
+    detect_events(sentences, title=title, published=published)
+    find_recommendations(text)
+    summarize(text, title=title)
+    for sentence in sentences[:20]:
+        find_dates(sentence, published=published.date(), tense=Tense.ANNOUNCEMENT)
+        read_location(sentence)
+        read_organizers(sentence)
+        read_participants(sentence)
+        find_places(sentence)
+
+
+@FAST
+@given(text=ANY_TEXT, published=PUBLISHED, language=st.sampled_from(Language))
+def test_extract_is_well_formed_and_logs_no_stage_failure(text, published, language):
+    with _stage_errors() as errors:
+        result = extract(text, language=language, published=published, title=text[:40])
+    assert not errors, errors
+    assert isinstance(result, Extraction)
+    assert len(result.summary) <= MAX_CHARS
+    assert [r.index for r in result.recommendations] == list(range(1, len(result.recommendations) + 1))
+    for event in result.events:
+        assert event.start is not None and event.end is not None and event.start <= event.end
+        assert event.participants is None or event.participants >= 0
+
+
+@contextmanager
+def _stage_errors():
+    """The error records ``feeds.extract`` logs when a stage fails (it then returns that stage empty)."""
+    handler = _Keep(logging.ERROR)
+    logger = logging.getLogger("feeds.extract")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+class _Keep(logging.Handler):
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@FAST
+@given(text=ANY_TEXT)
+def test_the_normalisation_shortcut_agrees_with_normalize(text):
+    assert _normalized(text) == normalize(text)
+
+
+def test_odd_arguments_do_not_raise():
+    assert extract(None, language=Language.VI, published=None) == Extraction()  # type: ignore[arg-type]
+    naive = extract("Ngày 17/8, VNCPC tổ chức hội thảo tại Hà Nội.", language=Language.VI, published=dt.datetime(2018, 8, 20))
+    assert naive.events[0].start == dt.date(2018, 8, 17)
+
+
+ADVERSARIAL = [
+    "1/" * 5000,
+    "ngày " * 5000,
+    "tại " * 5000 + "Hà Nội",
+    "do " + "Bộ Công Thương và " * 3000,
+    "(" * 5000 + ")" * 5000,
+    "Hội thảo " * 4000,
+    "1. " * 5000,
+    "12 - " * 5000,
+    "From 12th – " * 3000,
+    "Hơn 200 đại biểu " * 3000,
+    "a" * 200_000,
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", ADVERSARIAL, ids=[t[:12] for t in ADVERSARIAL])
+def test_pathological_inputs_finish(text):
+    result = extract(text, language=Language.VI, published=dt.datetime(2019, 1, 1, tzinfo=VN))
+    assert isinstance(result, Extraction)
+
+
+@pytest.mark.timeout(60)
+def test_huge_article_and_its_double_both_finish():
+    block = (
+        "Ngày 17/8, tại Khách sạn Mường Thanh, TP Vinh, Nghệ An, Sở Công Thương phối hợp với VNCPC tổ chức hội thảo. "
+        "Hơn 100 đại biểu đã tham dự.\n\nHội thảo kiến nghị:\n\n1. Một.\n2. Hai.\n\n"
+    )
+    single = extract(block * 1500, language=Language.VI, published=dt.datetime(2019, 1, 1, tzinfo=VN))
+    double = extract(block * 3000, language=Language.VI, published=dt.datetime(2019, 1, 1, tzinfo=VN))
+    assert len(single.events) == len(double.events) == 1  # the same event, mentioned again and again
+    assert len(double.recommendations) == 2 * len(single.recommendations) == 6000
+
+
+@pytest.mark.timeout(60)
+def test_deeply_nested_lists():
+    lines = ["Các kiến nghị:", ""] + [" " * depth + "• mục lồng nhau cấp " + str(depth) for depth in range(3000)]
+    items = find_recommendations("\n".join(lines))
+    assert len(items) == 1 and len(items[0].sub_items) == 2999

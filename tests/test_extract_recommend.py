@@ -1,0 +1,98 @@
+"""Recommendation lists: every marker shape, sub-items, inline lists, and lists that are not recommendations."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds.recommend import find_recommendations
+
+
+def texts(text: str) -> list[str]:
+    return [r.text for r in find_recommendations(text)]
+
+
+def test_numbered_with_bullet_sub_items():
+    text = (
+        "Hội nghị đã thống nhất một số kiến nghị:\n\n"
+        "1.    Chính phủ cần sớm ban hành chương trình quốc gia.\n"
+        "2.    Các nhiệm vụ trước mắt cần triển khai:\n\n"
+        "  • Xây dựng cơ sở dữ liệu về tài nguyên.\n"
+        "  • Nhân rộng các mô hình điển hình\n"
+        "    ở các địa phương.\n"
+        "  • Duy trì mạng lưới chuyên gia.\n\n"
+        "3.    Tăng cường truyền thông.\n\n"
+        "Sau hội nghị, các đơn vị sẽ triển khai."
+    )
+    items = find_recommendations(text)
+    assert [(r.index, r.label) for r in items] == [(1, "1."), (2, "2."), (3, "3.")]
+    assert items[0].text == "Chính phủ cần sớm ban hành chương trình quốc gia."
+    assert items[1].sub_items == (
+        "Xây dựng cơ sở dữ liệu về tài nguyên.",
+        "Nhân rộng các mô hình điển hình ở các địa phương.",
+        "Duy trì mạng lưới chuyên gia.",
+    )
+    assert items[2].sub_items == ()
+
+
+@pytest.mark.parametrize(
+    ("intro", "labels"),
+    [
+        ("Các đại biểu đề xuất:", ["1)", "2)"]),
+        ("The conference proposed two priority actions:", ["(1)", "(2)"]),
+        ("Đoàn công tác khuyến nghị:", ["a)", "b)"]),
+        ("Participants recommended the following:", ["•", "•"]),
+        ("Ban chỉ đạo đề nghị:", ["-", "-"]),
+        ("Hội thảo đưa ra các giải pháp:", ["–", "–"]),
+        ("Các đại biểu góp ý:", ["a.", "b."]),
+        ("The mission called on provincial authorities to:", ["a)", "b)"]),
+    ],
+)
+def test_marker_shapes(intro, labels):
+    body = "\n".join(f"{label} Nội dung khuyến nghị số {n} cho doanh nghiệp." for n, label in enumerate(labels, 1))
+    items = find_recommendations(f"{intro}\n\n{body}")
+    assert [r.label for r in items] == labels
+    assert items[1].text == "Nội dung khuyến nghị số 2 cho doanh nghiệp."
+
+
+def test_ordinal_words_on_their_own_lines_and_inline():
+    lines = "Hội nghị kiến nghị:\n\nMột là, hoàn thiện chính sách.\nHai là, tăng cường đào tạo.\nBa là, huy động vốn."
+    assert [r.label for r in find_recommendations(lines)] == ["Một là,", "Hai là,", "Ba là,"]
+    inline = "Để phát triển bền vững, hội thảo đề xuất: Một là, hoàn thiện chính sách; Hai là, tăng cường đào tạo."
+    assert texts(inline) == ["hoàn thiện chính sách;", "tăng cường đào tạo."]
+    thu = "Các chuyên gia khuyến nghị:\n\nThứ nhất, đầu tư công nghệ.\nThứ hai, đào tạo nhân lực."
+    assert texts(thu) == ["đầu tư công nghệ.", "đào tạo nhân lực."]
+
+
+def test_need_list_with_colon():
+    text = "Để tiết kiệm năng lượng, các doanh nghiệp cần:\n\n- Lắp công tơ riêng cho từng dây chuyền;\n- Bảo dưỡng máy nén định kỳ."
+    assert texts(text) == ["Lắp công tơ riêng cho từng dây chuyền;", "Bảo dưỡng máy nén định kỳ."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chương trình Diễn đàn gồm các phiên:\n\n- Phiên khai mạc;\n- Phiên 1: Chính sách;\n- Phiên tổng kết.",
+        "Nội dung chính của khóa tập huấn gồm:\n\n1. Tổng quan về sản xuất sạch hơn;\n2. Phương pháp kiểm toán năng lượng.",
+        "Thành phần tham dự gồm:\n\n1. Ông Nguyễn Văn An, Giám đốc;\n2. Bà Trần Thị Bình, Phó Giám đốc.",
+        "Cuốn sách gồm 3 chương:\n\nChương 1 giới thiệu.\n1. Tổng quan\n2. Phương pháp\n3. Kết luận",
+        "The programme covered:\n\n1. Principles of Chemical Leasing;\n2. Case studies.",
+        "Ban tổ chức đề nghị các đơn vị đăng ký gửi kèm:\n\n- Thông tin chung về cơ sở;\n- Danh sách người tham dự.",
+        "Hội nghị đã thống nhất một số kiến nghị quan trọng.",
+        "",
+    ],
+)
+def test_lists_that_are_not_recommendations(text):
+    assert find_recommendations(text) == []
+
+
+def test_a_second_list_after_an_agenda_is_read_on_its_own():
+    text = (
+        "Chương trình gồm:\n\n1. Khai mạc;\n2. Thảo luận.\n\n"
+        "Kết thúc hội thảo, các đại biểu kiến nghị:\n\n1. Hoàn thiện khung pháp lý.\n2. Tăng cường hỗ trợ kỹ thuật."
+    )
+    assert texts(text) == ["Hoàn thiện khung pháp lý.", "Tăng cường hỗ trợ kỹ thuật."]
+
+
+def test_numbering_restart_starts_a_new_list_in_the_same_context():
+    text = "Các kiến nghị:\n\n1. Một.\n2. Hai.\n1. Ba.\n2. Bốn."
+    assert [r.index for r in find_recommendations(text)] == [1, 2, 3, 4]
