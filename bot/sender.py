@@ -68,7 +68,7 @@ class SenderConfig:
     @property
     def batch_size(self) -> int:
         """About one second of sending: rows loaded are still fresh when sent."""
-        return max(self.concurrency, int(self.global_per_second) + 1)
+        return min(500, max(self.concurrency, int(self.global_per_second) + 1))
 
     def interval(self, chat_type: str) -> float:
         if chat_type in GROUP_TYPES:
@@ -149,6 +149,8 @@ class Sender:
         self._recent_429: deque[tuple[float, int]] = deque(maxlen=64)
         self._texts: dict[tuple[int, str], str] = {}
         self._fatal: DeliveryError | None = None
+        self._to_record: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.totals: Counter[str] = Counter()
         self._batch: Counter[str] = Counter()
 
@@ -264,7 +266,7 @@ class Sender:
         try:
             outcome = await self._attempt(row)
             if outcome is not None:
-                await asyncio.to_thread(self.subs.record, [outcome])
+                await self._record(outcome)
                 self._count(outcome)
         except Exception:  # a bug or a database problem: the row stays pending for the next round
             log.exception("delivery failed unexpectedly", extra={"chat": row.chat_id, "row": row.id})
@@ -274,6 +276,26 @@ class Sender:
             self._inflight.discard(row.chat_id)
             self._slots.release()
             self._wake.set()
+
+    async def _record(self, outcome: Outcome) -> None:
+        """Write the outcome; outcomes finishing together share one transaction (group commit)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_record.append((outcome, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._to_record:
+            batch, self._to_record = self._to_record, []
+            try:
+                await asyncio.to_thread(self.subs.record, [outcome for outcome, _ in batch])
+            except Exception as exc:  # every delivery of the batch stays pending and reports it
+                for _, done in batch:
+                    done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    done.set_result(None)
 
     async def _attempt(self, row: Delivery) -> Outcome | None:
         try:
