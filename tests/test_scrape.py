@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from protego import Protego
 
 from feeds.errors import ScrapeError
@@ -479,3 +481,28 @@ def test_readme_snippet_adds_the_extra_article_to_the_listing(site):
     url, article = found[0]
     assert url == site.url("/extra/hoi-thao-tiet-kiem-nang-luong-trong-cong-nghiep-thanh-hoa/") == article.url
     assert article.title == "Hội thảo tiết kiệm năng lượng trong sản xuất công nghiệp tại Thanh Hóa"
+
+
+# --------------------------------------------------------------------------- robustness
+
+_PIECES = st.sampled_from([
+    "<article>", "</article>", "<div class='entry-content'>", "</div>", "<p>", "</p>", "<h1>", "</h1>",
+    "<a href='/x/'>", "<a href='javascript:x'>", "<a href='http://[::1'>", "</a>", "<time datetime='2020-13-45'>",
+    "<span class='date'>06:2 | 02/12/2007</span>", "<ul><li>", "<br>", "<script>", "</script>", "<!--", "-->",
+    "<meta property='og:title' content='T'>", "<script type='application/ld+json'>{\"@graph\": [1, {}]}</script>",
+    "Hội thảo", "&amp;", "&#0;", "\x00", "<", ">", "'", '"', " ", "\n",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES | st.text(max_size=8), max_size=40).map("".join))
+def test_any_markup_gives_a_listing_and_an_article_or_a_scrape_error(markup):
+    listing = parse_listing(markup, f"{SITE}/tin-tuc/", VI.listing)
+    assert all(item.url.startswith(SITE) for item in listing.items)
+    try:
+        article = parse_article(markup, f"{SITE}/tin-tuc/a/", VI, now=NOW)
+    except ScrapeError as exc:
+        assert exc.source == "vncpc-vi"
+    else:
+        assert article.title and article.body_text and "<script" not in article.body_html
+    assert {m.key for m in explain_article(markup, f"{SITE}/tin-tuc/a/", VI)} >= {"title", "date", "body"}
