@@ -40,6 +40,8 @@ STOP_GRACE_SECONDS = 10.0  # longest wait at shutdown for a scrape stuck in a re
 WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 FAILING_NOTICE_AFTER = 3  # consecutive whole-source errors before the admins hear of it
+TOKEN_REFUSED = "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) and telegram.api_url"
+RETRY_CAP_SECONDS = 300.0  # longest pause between two attempts to reach Telegram at start-up
 
 NOTICES = {
     "vi": {
@@ -192,7 +194,8 @@ class Service:
         self._lock = asyncio.Lock()  # one scrape cycle at a time
         self._sender_task: asyncio.Task[None] | None = None
         self._published = False  # feeds are written at the first cycle, then when something changed
-        self.delivery_failed = False  # Telegram refused the token: exit status 1
+        self.exit_status = 0  # 2 when Telegram refused the token
+        self._telegram_task: asyncio.Task[None] | None = None
 
     # ----------------------------------------------------------------- opening and closing
 
@@ -220,8 +223,7 @@ class Service:
         try:
             await bot.initialize()
         except InvalidToken:
-            raise DeliveryError("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (or "
-                                "TELEGRAM_BOT_TOKEN_FILE) and telegram.api_url") from None
+            raise ConfigError(TOKEN_REFUSED) from None
         stack.push_async_callback(bot.shutdown)
         # concurrency 1: after a crash at most the one message in flight can be repeated
         self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings, concurrency=1))
@@ -353,8 +355,15 @@ class Service:
         return health_report(
             self.sources, rows, stats.by_status, now=dt.datetime.now(dt.UTC),
             broken_after_minutes=self.settings.health.broken_after_minutes, next_runs=next_runs,
-            telegram=("webhook" if self.settings.telegram.webhook_url else "polling") if self.app else "off",
+            telegram=self._telegram_state(),
         )
+
+    def _telegram_state(self) -> str:
+        if not self.token:
+            return "off"
+        if self.app is None:
+            return "starting"
+        return "webhook" if self.settings.telegram.webhook_url else "polling"
 
     async def start_web(self, stack: contextlib.AsyncExitStack) -> None:
         app = create_app(self.web_config, self.health)
@@ -399,7 +408,7 @@ class Service:
         try:
             await app.initialize()
         except InvalidToken:
-            raise DeliveryError("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN and telegram.api_url") from None
+            raise ConfigError(TOKEN_REFUSED) from None
         stack.push_async_callback(app.shutdown)
         self.bot_username = self.bot_username or app.bot.username
         try:
@@ -435,13 +444,46 @@ class Service:
                 await asyncio.to_thread(self.subs.upsert_chat, chat_id, type="channel", title=str(channel))
                 await asyncio.to_thread(self.subs.subscribe, chat_id, "all")
 
+    async def start_telegram(self, stack: contextlib.AsyncExitStack) -> None:
+        """The bot and the sender, retried with backoff while Telegram cannot be reached (a task:
+        the feeds are served meanwhile). A refused token stops the service with status 2."""
+        from telegram.error import NetworkError
+
+        delay = 5.0
+        while not self._halt.is_set():
+            attempt, kept = contextlib.AsyncExitStack(), False
+            try:
+                await self.start_bot(attempt)
+                await self.start_sender(attempt)
+                stack.push_async_exit(attempt)
+                kept = True
+            except NetworkError as exc:
+                log.warning("Telegram not reachable, retrying in %g s: %s", delay, exc)
+            except ConfigError as exc:
+                self.fail(2, str(exc))
+                return
+            finally:
+                if not kept:
+                    await attempt.aclose()
+            if kept:
+                await self.register_channels()
+                self._sender_task = asyncio.create_task(self.run_sender())
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopped.wait(), delay)
+            delay = min(RETRY_CAP_SECONDS, delay * 2)
+
+    def fail(self, status: int, reason: str) -> None:
+        log.error("stopping: %s", reason)
+        self.exit_status = status
+        self._halt.set()
+        self.stopped.set()
+
     async def run_sender(self) -> None:
         try:
             await self.sender.run()
         except DeliveryError as exc:
-            log.error("sender stopped: %s", exc)
-            self.delivery_failed = True
-            self.stopped.set()
+            self.fail(2, str(exc))
 
     async def stop_sender(self) -> None:
         if self.sender is not None and self._sender_task is not None:
@@ -481,7 +523,7 @@ async def serve(ctx: Any, *, once: bool = False, started: Callable[[Service], No
         await service.stopped.wait()
         await _shutdown(service)
     log.info("service stopped")
-    return 1 if service.delivery_failed else 0
+    return service.exit_status
 
 
 async def _start_all(service: Service, stack: contextlib.AsyncExitStack) -> None:
@@ -492,10 +534,7 @@ async def _start_all(service: Service, stack: contextlib.AsyncExitStack) -> None
     service.jobs = SourceJobs(service.scheduler, service.run_source, override=test_interval_override())
     await service.start_web(stack)
     if service.token:
-        await service.start_bot(stack)
-        await service.start_sender(stack)
-        await service.register_channels()
-        service._sender_task = asyncio.create_task(service.run_sender())
+        service._telegram_task = asyncio.create_task(service.start_telegram(stack))
     else:
         log.info("Telegram bot is off (no TELEGRAM_BOT_TOKEN)")
     await asyncio.to_thread(service.subs.fan_out)  # articles a crash left stored but not fanned out
@@ -511,6 +550,10 @@ async def _shutdown(service: Service) -> None:
     service._halt.set()
     if service.scheduler is not None and service.scheduler.running:
         service.scheduler.shutdown(wait=False)
+    if service._telegram_task is not None and not service._telegram_task.done():
+        service._telegram_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await service._telegram_task
     try:
         await asyncio.wait_for(service._lock.acquire(), STOP_GRACE_SECONDS)
     except TimeoutError:

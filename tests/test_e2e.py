@@ -193,5 +193,5 @@ def test_healthz_lists_every_source_and_the_outbox_before_any_run(service, site)
     vi = body["sources"]["demo-vi"]
     assert vi["consecutive_failures"] >= 1 and "500" in vi["last_error"] and vi["last_success"] is None
     assert body["outbox"] == {"pending": 0, "failed": 0}
-    assert json.loads(service.get("/healthz").text)["telegram"] == "polling"
+    wait_for(lambda: json.loads(service.get("/healthz").text)["telegram"] == "polling", 10, "the bot", service.proc)
     assert service.stop(signal.SIGINT) == 0

@@ -240,3 +240,30 @@ async def wait_async(predicate, what: str, timeout: float = 10.0):
             pytest.fail(f"waited {timeout} s for {what}")
         await asyncio.sleep(0.05)
 
+
+
+def _telegram_ctx(tmp_path, ctx, api_url: str) -> Context:
+    settings = tmp_path / "tg.toml"
+    settings.write_text(f'[telegram]\napi_url = "{api_url}"\n', encoding="utf-8")
+    return Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+
+
+async def test_a_refused_token_stops_the_service_with_status_2(tmp_path, ctx, botapi):
+    service = Service(_telegram_ctx(tmp_path, ctx, botapi.base_url), token="999:not-the-token")
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await asyncio.wait_for(service.start_telegram(stack), 10)
+    assert service.exit_status == 2 and service.stopped.is_set() and service.app is None
+
+
+async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_path, ctx, caplog):
+    service = Service(_telegram_ctx(tmp_path, ctx, f"http://127.0.0.1:{free_port()}/bot"), token="1:x")
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        task = asyncio.create_task(service.start_telegram(stack))
+        await wait_async(lambda: "Telegram not reachable, retrying in 5 s" in caplog.text, "a retry")
+        assert not task.done() and (await service.health())[1]["telegram"] == "starting"
+        service._halt.set()
+        service.stopped.set()
+        await asyncio.wait_for(task, 5)
+    assert service.exit_status == 0
