@@ -185,7 +185,7 @@ def test_sigkill_during_fan_out_then_restart_delivers_to_everyone_with_at_most_o
     assert service.stop(signal.SIGTERM) == 0
 
 
-def test_healthz_lists_every_source_and_the_outbox_before_any_run(service, site):
+def test_healthz_reports_a_failing_source_and_sighup_reloads_the_sources(service, site):
     site.add("/tin-tuc/", b"", status=500)  # the Vietnamese listing fails as a whole
     service.start()
     status, body = wait_for(lambda: (h := service.health())[1]["sources"]["demo-vi"]["last_run"] and h, 15,
@@ -194,4 +194,16 @@ def test_healthz_lists_every_source_and_the_outbox_before_any_run(service, site)
     assert vi["consecutive_failures"] >= 1 and "500" in vi["last_error"] and vi["last_success"] is None
     assert body["outbox"] == {"pending": 0, "failed": 0}
     wait_for(lambda: json.loads(service.get("/healthz").text)["telegram"] == "polling", 10, "the bot", service.proc)
+
+    sources = Path(service.env["FEEDBOT_SOURCES"])
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace('id = "demo-en"', 'id = "demo-english"'), encoding="utf-8")
+    service.proc.send_signal(signal.SIGHUP)
+    body = wait_for(lambda: "demo-english" in (h := service.health()[1])["sources"] and h, 10, "the reload",
+                    service.proc)
+    assert sorted(body["sources"]) == ["demo-english", "demo-vi"]
+    sources.write_text(text + "\n[[sources]]\nid = 'Not valid'\n", encoding="utf-8")
+    service.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "keeping the previous ones" in service.output(), 10, "the refused reload", service.proc)
+    assert sorted(service.health()[1]["sources"]) == ["demo-english", "demo-vi"]
     assert service.stop(signal.SIGINT) == 0
