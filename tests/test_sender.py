@@ -119,6 +119,17 @@ async def test_server_errors_are_retried_until_sent(subs, bot, botapi, kind):
     assert len(botapi.sent(1)) == 1
 
 
+async def test_migrated_group_gets_the_message_under_its_new_id(subs, bot, botapi):
+    _chats(subs, -5, type="group", title="Nhóm SXSH")
+    _alert(subs)
+    botapi.fail_next(-5, "migrated", migrate_to=-1005)
+    totals = await Sender(bot, subs, FAST).drain()
+    assert totals == {"retried": 1, "sent": 1}
+    assert botapi.sent(-5) == [] and len(botapi.sent(-1005)) == 1
+    assert subs.get_chat(-5) is None and subs.topics(-1005) == ["all"]
+    assert _status(subs, -1005) == ["sent"]
+
+
 async def test_a_row_that_keeps_failing_is_parked(subs, bot, botapi):
     _chats(subs, 1)
     _alert(subs)

@@ -14,7 +14,7 @@ Every call is recorded (``calls()``, ``sent()``). ``parse_mode=HTML`` texts are 
 (tests/support/telegram_html.py); texts over 4096 characters after entity parsing are refused.
 Failure kinds for ``fail_next``: "429", "403", "chat_not_found", "400", "500", "502", "slow"
 (answered normally after ``delay`` seconds: the message IS delivered), "drop" (connection closed
-without an answer: the message is NOT delivered). ``rate_limit`` (messages/s over all chats, a
+without an answer: the message is NOT delivered), "migrated" (400 with ``migrate_to_chat_id``). ``rate_limit`` (messages/s over all chats, a
 token bucket with one second of burst) answers 429 when exceeded; ``per_chat_interval`` records
 (and with ``enforce_per_chat`` refuses) messages closer than that to the previous one in a chat.
 """
@@ -36,7 +36,7 @@ from tests.support.telegram_html import HtmlError, parse_html
 
 MAX_TEXT = 4096
 DEFAULT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
-FAILURE_KINDS = ("429", "403", "chat_not_found", "400", "500", "502", "slow", "drop")
+FAILURE_KINDS = ("429", "403", "chat_not_found", "400", "500", "502", "slow", "drop", "migrated")
 BOT_USER = {
     "id": 123456789,
     "is_bot": True,
@@ -92,6 +92,7 @@ class _Failure:
     delay: float = 0.0
     description: str | None = None
     method: str = "sendMessage"
+    migrate_to: int = 0
 
 
 @dataclass
@@ -238,13 +239,15 @@ class BotApiServer:
         delay: float = 0.0,
         description: str | None = None,
         method: str = "sendMessage",
+        migrate_to: int = 0,
     ) -> None:
-        """The next ``times`` calls of ``method`` to ``chat_id`` (any chat when None) fail."""
+        """The next ``times`` calls of ``method`` to ``chat_id`` (any chat when None) fail.
+        "migrated" answers that the group became the supergroup ``migrate_to``."""
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; use one of {FAILURE_KINDS}")
         with self._lock:
             self._failures.setdefault(chat_id, []).append(
-                _Failure(kind, times, retry_after, delay, description, method)
+                _Failure(kind, times, retry_after, delay, description, method, migrate_to)
             )
 
     def set_rate_limit(self, per_second: float | None) -> None:
@@ -629,6 +632,9 @@ def _failure_error(failure: _Failure) -> ApiError:
             return ApiError(400, desc or "Bad Request: message to reply not found")
         case "502":
             return ApiError(502, desc or "Bad Gateway")
+        case "migrated":
+            description = desc or "Bad Request: group chat was upgraded to a supergroup chat"
+            return ApiError(400, description, {"migrate_to_chat_id": failure.migrate_to})
     return ApiError(500, desc or "Internal Server Error")
 
 
