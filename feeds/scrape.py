@@ -6,9 +6,12 @@ metadata is used instead (title: og:title, JSON-LD headline, ``<article> h1``, `
 ``<title>``; date: ``<time datetime>``, ``article:published_time``, JSON-LD ``datePublished``;
 body: ``<article>``, then the largest block of paragraphs).
 
-A comma-separated selector for a single value (title, date, body, author) is tried alternative by
-alternative, left to right: ``"h1.entry-title, h1"`` prefers ``h1.entry-title`` wherever it is, and
-``".entry-content, article"`` prefers the content div over the ``<article>`` that contains it.
+A comma-separated selector for a single value (article title, date, body, author; listing link,
+title, date, next_page) is tried alternative by alternative, left to right: ``"h1.entry-title, h1"``
+prefers ``h1.entry-title`` wherever it is, and ``".entry-content, article"`` prefers the content div
+over the ``<article>`` that contains it. Selectors for many values (listing item, category, remove)
+take every match in document order. Simple selectors are answered from a one-walk index of the
+page (BeautifulSoup's CSS engine, soupsieve, is slow on whole pages); others go to soupsieve.
 """
 
 from __future__ import annotations
@@ -335,7 +338,8 @@ def parse_listing(
         item = _listing_item(page, el, selectors, site)
         if item is not None and item.url not in items:
             items[item.url] = item
-    return Listing(url=canonical_url(url), items=tuple(items.values()), next_page=_next_page(page, url, selectors, site))
+    next_page = _next_page(page, url, selectors, site)
+    return Listing(url=canonical_url(url), items=tuple(items.values()), next_page=next_page)
 
 
 def _item_link(page: _Page, el: Tag, selectors: ListingSelectors) -> Tag | None:
@@ -502,9 +506,11 @@ def parse_article(html: str, url: str, source: Source, *, now: dt.datetime) -> A
     """The article on ``html``; ``ScrapeError`` (naming the source and URL) without title or body."""
     parts = _read_article(_Page.parse(html, url), url, source)
     if not parts.title:
-        raise ScrapeError(_missing("title", source.article.title, "og:title, JSON-LD headline, <h1> or <title>"), url=url, source=source.id)
+        fallbacks = "og:title, JSON-LD headline, <h1> or <title>"
+        raise ScrapeError(_missing("title", source.article.title, fallbacks), url=url, source=source.id)
     if parts.body is None:
-        raise ScrapeError(_missing("body", source.article.body, "<article> or block of paragraphs"), url=url, source=source.id)
+        fallbacks = "<article> or block of paragraphs"
+        raise ScrapeError(_missing("body", source.article.body, fallbacks), url=url, source=source.id)
     body_html, body_text, images = _render_body(parts)
     if not body_text:
         raise ScrapeError(
@@ -543,8 +549,13 @@ def _read_article(page: _Page, url: str, source: Source) -> _Parts:
         author=author, author_from=author_from,
         categories=categories, categories_from=categories_from,
         body=body, body_from=body_from, og_image=meta.first("og:image", "og:image:url"),
-        removed=0 if body is None else _clean_body(page, body, sel, trim=body_from is not None or body.name in _PAGE_CONTAINERS),
+        removed=0 if body is None else _clean_body(page, body, sel, trim=_is_whole_page(body, body_from)),
     )
+
+
+def _is_whole_page(body: Tag, body_from: str | None) -> bool:
+    """True when the body is a fallback or a whole <article>/<main>/<body>: its chrome must go."""
+    return body_from is not None or body.name in _PAGE_CONTAINERS
 
 
 def _missing(key: str, selector: str | None, fallbacks: str) -> str:
@@ -714,11 +725,14 @@ def explain_article(html: str, url: str, source: Source) -> list[SelectorMatch]:
         "category": (parts.categories[:3], parts.categories_from),
     }
     matches = [SelectorMatch(key, s, counts[key], *values[key]) for key, s in _article_selectors(sel)]
-    matches.append(SelectorMatch("remove", ", ".join(sel.remove) or None, removable, (f"{parts.removed} removed from the body",)))
+    removed = (f"{parts.removed} removed from the body",)
+    matches.append(SelectorMatch("remove", ", ".join(sel.remove) or None, removable, removed))
     matches.append(SelectorMatch("canonical", "link[rel=canonical]", canonicals, (parts.url,)))
     matches.append(SelectorMatch("images", "img, og:image", len(images), images[:3]))
     return matches
 
 
 def _article_selectors(sel: ArticleSelectors) -> tuple[tuple[str, str | None], ...]:
-    return (("title", sel.title), ("date", sel.date), ("body", sel.body), ("author", sel.author), ("category", sel.category))
+    return (
+        ("title", sel.title), ("date", sel.date), ("body", sel.body), ("author", sel.author), ("category", sel.category)
+    )
