@@ -217,7 +217,7 @@ def _all_place_words(words: list[str]) -> bool:
 # --------------------------------------------------------------------------- participants
 
 _COUNT = re.compile(
-    r"(?<![\d.,/])(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
+    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
     r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
     r"|nông dân|thành viên|học sinh|hội viên"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
@@ -238,11 +238,15 @@ _NOT_ATTENDING = re.compile(
 def read_participants(sentence: str) -> int | None:
     """The largest attendance figure a sentence states, or None."""
     best: int | None = None
-    attending = _ATTEND.search(sentence) is not None
+    attending: bool | None = None  # looked up only when a weak noun ("người", "cán bộ") needs it
     for found in _COUNT.finditer(sentence):
-        noun = found["noun"].lower()
-        if noun not in _STRONG and not attending:
-            continue
+        if found.start() and sentence[found.start() - 1] in "0123456789.,/":
+            continue  # part of a bigger number or a date
+        if found["noun"].lower() not in _STRONG:
+            if attending is None:
+                attending = _ATTEND.search(sentence) is not None
+            if not attending:
+                continue
         if _NOT_ATTENDING.search(sentence[max(0, found.start() - 20) : found.start()]):
             continue
         value = int(re.sub(r"[.,]", "", found["n"]))

@@ -40,10 +40,10 @@ def extract(text: str, *, language: Language, published: dt.datetime, title: str
 
 
 # What feeds.text.normalize would change: line breaks and control characters, and "oa/oe/uy" with
-# the tone on the second vowel ("hoà" → "hòa"). Text without any (and already NFC) is left as is.
+# the tone on the second vowel closing a syllable ("hoà" → "hòa", not "hoàn"). Text without any (and already NFC) is left as is.
 _NEEDS_NORMALIZE = re.compile(
     "[\r\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\ufeff\u2028\u2029\ud800-\udfff]"
-    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]"
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?!\\w)"
 )
 
 

@@ -59,7 +59,8 @@ class _Gazetteer:
     merger_date: dt.date
 
 
-def find_places(text: str) -> list[PlaceMatch]:
+@lru_cache(maxsize=1024)
+def find_places(text: str) -> tuple[PlaceMatch, ...]:
     """Every place named in ``text`` (NFC; either tone placement), left to right, longest phrase first."""
     gaz = _gazetteer()
     words = list(_WORD.finditer(text))
@@ -75,7 +76,7 @@ def find_places(text: str) -> list[PlaceMatch]:
             start, end = words[i].start(), words[i + size - 1].end()
             found.append(PlaceMatch(text[start:end], place, start, end))
         i += size
-    return found
+    return tuple(found)
 
 
 def province_of(text: str, *, on: dt.date | None = None) -> str | None:

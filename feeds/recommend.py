@@ -27,7 +27,8 @@ _ITEM = re.compile(
     r"|(?P<roman>[IVX]{1,4})[.)]|(?P<bullet>[•·●▪◦○■□➢➤►✓✔*+\-–—])"
     rf"|(?P<word>{_ORDINAL_WORDS})\s*[,:.]?)\s*(?P<text>\S.*)$"
 )
-_INLINE = re.compile(rf"(?:^|(?<=[.;:]))\s*(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))\s*[,:]?\s+")
+# an inline label: starts the line or follows ".", ";" or ":" (checked in _inline_labels)
+_INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))\s*[,:]?\s+")
 _STRONG_TRIGGER = re.compile(
     r"kiến nghị|khuyến nghị|đề xuất|đề nghị|giải pháp|góp ý|khuyến cáo|recommend|propos|call(?:s|ed)? (?:on|for|upon)"
     r"|suggest|\burg(?:e|es|ed)\b|priority actions",
@@ -152,7 +153,7 @@ def _expand_inline(lines: list[str]) -> list[str]:
     """ "Hội nghị kiến nghị: Một là, ...; Hai là, ..." → the intro and one line per item."""
     out: list[str] = []
     for line in lines:
-        labels = list(_INLINE.finditer(line))
+        labels = _inline_labels(line) if (" là" in line or "Thứ" in line or "(" in line) else []
         if len(labels) < 2 or _ITEM.match(line):
             out.append(line)
             continue
@@ -162,3 +163,14 @@ def _expand_inline(lines: list[str]) -> list[str]:
             end = labels[n + 1].start() if n + 1 < len(labels) else len(line)
             out.append(f"{label['label']} {line[label.end() : end].strip()}")
     return out
+
+
+def _inline_labels(line: str) -> list[re.Match[str]]:
+    labels = []
+    for found in _INLINE.finditer(line):
+        j = found.start() - 1
+        while j >= 0 and line[j].isspace():
+            j -= 1
+        if j < 0 or line[j] in ".;:":
+            labels.append(found)
+    return labels
