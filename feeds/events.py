@@ -35,6 +35,10 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
 _WORD = re.compile(r"\w+")
 
 
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
 class _Phrases:
     """A set of short phrases ("đã tổ chức", "took place") found by whole words, case-insensitively.
 
@@ -47,8 +51,9 @@ class _Phrases:
             words = tuple(phrase.split())
             self._by_first.setdefault(words[0], []).append(words)
 
-    def search(self, text: str) -> bool:
-        words = _WORD.findall(text.lower())
+    def search(self, text: str | list[str]) -> bool:
+        """Whether ``text`` (or its lower-case words, as :func:`_words` gives them) holds a phrase."""
+        words = _words(text) if isinstance(text, str) else text
         for i, word in enumerate(words):
             for phrase in self._by_first.get(word, ()):
                 if tuple(words[i : i + len(phrase)]) == phrase:
@@ -71,6 +76,7 @@ def _first_words(alternatives: str) -> set[str]:
 
 _FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
     "launching", "kickoff", "roundtable", "awards"}
+_WORD_AT = {word: re.compile(rf"(?<!\w){re.escape(word)}(?!\w)") for word in _FIRST_WORDS}
 _DIGIT = re.compile(r"\d")
 _MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 _KIND = re.compile(
@@ -130,9 +136,9 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     day = published.date()
     default = Tense.ANNOUNCEMENT if _ANNOUNCING_TITLE.search(title or "") else Tense.UNKNOWN
     drafts: list[_Draft] = []
-    mentions = _MentionCache(sentences)
+    known = _Sentences(sentences)
     for index in range(len(sentences)):
-        for draft in _anchors(index, sentences, mentions, day, default):
+        for draft in _anchors(index, known, day, default):
             same = next((d for d in drafts if _same_event(d, draft)), None)
             if same is None:
                 drafts.append(draft)
@@ -146,20 +152,20 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     return events
 
 
-def _anchors(index: int, sentences: list[str], mentions: _MentionCache, day: dt.date, default: Tense) -> list[_Draft]:
-    sentence = sentences[index]
+def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
+    sentence = known.text[index]
     if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence)):
         return []  # every date form has a digit or an English month name
-    own, named_in = mentions[index], sentence
-    if not own and index + 1 < len(sentences) and mentions[index + 1] and _EVENT_VERB.search(sentence):
-        own, named_in = mentions[index + 1], sentences[index + 1]  # "Ngày 5/12, A và B đã ký kết... Buổi lễ do A tổ chức"
+    own, named_in = known.mentions(index), sentence
+    if not own and index + 1 < len(known.text) and known.mentions(index + 1) and _EVENT_VERB.search(known.words(index)):
+        own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"
     if not own:
         return []
-    tense = _tense(sentence, default)
+    tense = _tense(known.words(index), default)
     dates = find_dates(sentence, published=day, tense=tense)
     drafts = []
     for date in dates:
-        if date.precision is DatePrecision.MONTH and not _EVENT_VERB.search(sentence):
+        if date.precision is DatePrecision.MONTH and not _EVENT_VERB.search(known.words(index)):
             continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
         mention = min(own, key=lambda m: _distance(m, date.span)) if named_in is sentence else own[0]
         name = _name(named_in, mention)
@@ -167,42 +173,46 @@ def _anchors(index: int, sentences: list[str], mentions: _MentionCache, day: dt.
     return drafts[:1] if len({(d.date.start, d.date.end) for d in drafts}) == 1 else drafts
 
 
-class _MentionCache:
-    """Each sentence's event words, found once (a sentence is also looked at from the one before)."""
+class _Sentences:
+    """The sentences with their lower-case words and event words, each worked out once."""
 
     def __init__(self, sentences: list[str]) -> None:
-        self._sentences = sentences
-        self._found: dict[int, list[re.Match[str]]] = {}
+        self.text = sentences
+        self._words: dict[int, list[str]] = {}
+        self._mentions: dict[int, list[re.Match[str]]] = {}
 
-    def __getitem__(self, index: int) -> list[re.Match[str]]:
-        if index not in self._found:
-            self._found[index] = _mentions(self._sentences[index])
-        return self._found[index]
+    def words(self, index: int) -> list[str]:
+        if index not in self._words:
+            self._words[index] = _words(self.text[index])
+        return self._words[index]
+
+    def mentions(self, index: int) -> list[re.Match[str]]:
+        """Event words that name the sentence's own event (not "các hội thảo", "Trung tâm Hội nghị")."""
+        if index not in self._mentions:
+            sentence = self.text[index]
+            starts = _FIRST_WORDS.intersection(self.words(index))
+            lower = sentence.lower() if starts else ""
+            if len(lower) != len(sentence):  # a letter whose lower case is longer: look at every word
+                positions = [w.start() for w in _WORD.finditer(sentence) if w.group().lower() in _FIRST_WORDS]
+            else:
+                positions = sorted(m.start() for word in starts for m in _WORD_AT[word].finditer(lower))
+            self._mentions[index] = _mentions_at(sentence, positions)
+        return self._mentions[index]
 
 
-def _mentions(sentence: str) -> list[re.Match[str]]:
-    """Event words that name this sentence's own event (not "các hội thảo", "Trung tâm Hội nghị")."""
-    lower = sentence.lower()
-    if len(lower) != len(sentence) or not _FIRST_WORDS.intersection(_WORD.findall(lower)):
-        return [] if len(lower) == len(sentence) else _mentions_at(sentence, _WORD.finditer(sentence))
-    return _mentions_at(sentence, _WORD.finditer(lower))
-
-
-def _mentions_at(sentence: str, words) -> list[re.Match[str]]:
+def _mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
     found = []
-    for word in words:
-        if word.group().lower() not in _FIRST_WORDS:
-            continue  # the big pattern runs only where an event word can start
-        mention = _KIND.match(sentence, word.start())
-        if mention and not _GENERIC_BEFORE.search(sentence, max(0, word.start() - 20), word.start()):
+    for start in positions:
+        mention = _KIND.match(sentence, start)
+        if mention and not _GENERIC_BEFORE.search(sentence, max(0, start - 20), start):
             found.append(mention)
     return found
 
 
-def _tense(sentence: str, default: Tense) -> Tense:
-    if _ANNOUNCE.search(sentence):
+def _tense(words: list[str], default: Tense) -> Tense:
+    if _ANNOUNCE.search(words):
         return Tense.ANNOUNCEMENT
-    if _REPORT.search(sentence):
+    if _REPORT.search(words):
         return Tense.REPORT
     return default
 
