@@ -261,26 +261,40 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--subscribers", type=int, default=10_000)
+    ap.add_argument("--parts", default="latency,throughput,memory", help="comma-separated parts to run")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     with FixtureSite() as site, BotApiServer() as api:
         site.add_dir(DEMO_ROOT)
-        lat = bench_latency(site, api, args.interval, args.samples)
-        print(f"latency article -> alert accepted (interval {args.interval:g} s, target <= {args.interval + 5:g} s): "
-              f"{', '.join(f'{x:.2f}' for x in lat)} s; worst {max(lat):.2f} s "
-              f"({'OK' if max(lat) <= args.interval + 5 else 'MISSED'})", flush=True)
-        thr = bench_throughput(site, args.seconds, args.concurrency)
-        print(f"feed server, all.atom {thr['entries']} entries ({thr['bytes'] / 1024:.0f} KB), "
-              f"concurrency {args.concurrency}, {args.seconds:g} s each:")
-        print(f"  full (identity):  {thr['full']:8.0f} req/s   ({thr['full'] / thr['baseline']:.2f}x the bare baseline)")
-        print(f"  full (gzip):      {thr['gzip']:8.0f} req/s   ({thr['gzip'] / thr['baseline']:.2f}x)")
-        print(f"  304 (If-None-Match): {thr['304']:5.0f} req/s   ({thr['304'] / thr['baseline']:.2f}x)")
-        print(f"  baseline (bare aiohttp, same bytes from memory): {thr['baseline']:.0f} req/s", flush=True)
-        api.reset()
-        mem = bench_memory(site, api, args.articles, args.subscribers)
-        print(f"memory of feedbot run with {args.articles} articles, {args.subscribers} subscribers "
-              f"(filled in {mem['fill']:.0f} s): idle {mem['idle']:.0f} MB, peak during a fan-out to every "
-              f"subscriber {mem['peak']:.0f} MB ({mem['sent']} sent while sampling) "
-              f"(target <= 150 MB: {'OK' if mem['peak'] <= 150 else 'MISSED'})")
+        if "latency" in parts:
+            report_latency(bench_latency(site, api, args.interval, args.samples), args.interval)
+        if "throughput" in parts:
+            report_throughput(bench_throughput(site, args.seconds, args.concurrency), args)
+        if "memory" in parts:
+            api.reset()
+            report_memory(bench_memory(site, api, args.articles, args.subscribers), args)
+
+
+def report_latency(lat: list[float], interval: float) -> None:
+    print(f"latency article -> alert accepted (interval {interval:g} s, target <= {interval + 5:g} s): "
+          f"{', '.join(f'{x:.2f}' for x in lat)} s; worst {max(lat):.2f} s "
+          f"({'OK' if max(lat) <= interval + 5 else 'MISSED'})", flush=True)
+
+
+def report_throughput(thr: dict[str, float], args: argparse.Namespace) -> None:
+    print(f"feed server, all.atom {thr['entries']} entries ({thr['bytes'] / 1024:.0f} KB), "
+          f"concurrency {args.concurrency}, {args.seconds:g} s each:")
+    print(f"  full (identity):  {thr['full']:8.0f} req/s   ({thr['full'] / thr['baseline']:.2f}x the bare baseline)")
+    print(f"  full (gzip):      {thr['gzip']:8.0f} req/s   ({thr['gzip'] / thr['baseline']:.2f}x)")
+    print(f"  304 (If-None-Match): {thr['304']:5.0f} req/s   ({thr['304'] / thr['baseline']:.2f}x)")
+    print(f"  baseline (bare aiohttp, same bytes from memory): {thr['baseline']:.0f} req/s", flush=True)
+
+
+def report_memory(mem: dict[str, float], args: argparse.Namespace) -> None:
+    print(f"memory of feedbot run with {args.articles} articles, {args.subscribers} subscribers "
+          f"(filled in {mem['fill']:.0f} s): idle {mem['idle']:.0f} MB, peak during a fan-out to every "
+          f"subscriber {mem['peak']:.0f} MB ({mem['sent']} sent while sampling) "
+          f"(target <= 150 MB: {'OK' if mem['peak'] <= 150 else 'MISSED'})")
 
 
 if __name__ == "__main__":

@@ -181,8 +181,8 @@ def print_urls(service: Service, after: float) -> None:
         f"  OPML            {base}/feeds.opml",
         f"  health          {base}/healthz",
         f"A new article appears on the demo site in {after:g} s and in the feeds at the next scrape.",
-        "Telegram: " + (f"the bot runs as @{service.bot_username}" if service.app else
-                        "off (set TELEGRAM_BOT_TOKEN to try the bot too)"),
+        "Telegram: " + ("on (TELEGRAM_BOT_TOKEN is set; the log names the bot once it is connected)"
+                        if service.token else "off (set TELEGRAM_BOT_TOKEN to try the bot too)"),
         "",
     ]
     print("\n".join(lines), file=sys.stdout, flush=True)
