@@ -469,7 +469,7 @@ class Subscribers:
                 outbox.c.chat_id == chat.chat_id, outbox.c.kind == "alert", outbox.c.status == "held"
             )
             rows = list(conn.execute(held.order_by(outbox.c.id)))
-            items = self._digest_items(conn, [r.article_id for r in rows])
+            items = self._digest_items([r.article_id for r in rows])
             texts = render(items, chat.language) if items else []
             self._enqueue(conn, [(chat.chat_id, text) for text in texts], "digest")
             if rows:
@@ -479,7 +479,7 @@ class Subscribers:
         log.info("queued digest", extra={"chat": chat.chat_id, "articles": len(items), "messages": len(texts)})
         return len(texts)
 
-    def _digest_items(self, conn: Connection, article_ids: Sequence[int]) -> list[tuple[StoredArticle, str]]:
+    def _digest_items(self, article_ids: Sequence[int]) -> list[tuple[StoredArticle, str]]:
         items = []
         for article_id in article_ids:
             stored = self.store.get_article(article_id)

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from bot.sender import Sender, SenderConfig, TokenBucket, make_bot
+from bot.settings import load_settings
 from bot.subscribers import Subscribers
 from feeds.errors import DeliveryError
 from tests.support.delivery import add_article, open_store
@@ -254,3 +255,12 @@ def test_token_bucket_paces_and_pauses():
     assert bucket.delay() == pytest.approx(2.0)
     now[0] = 3.05
     assert bucket.delay() == pytest.approx(0.05)
+
+
+def test_config_from_the_settings_file(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("[delivery]\nmax_attempts = 3\nglobal_per_second = 25.0\ngroup_per_minute = 10\n", encoding="utf-8")
+    config = SenderConfig.from_settings(load_settings(path, env={}), concurrency=2)
+    assert (config.max_attempts, config.global_per_second, config.concurrency) == (3, 25.0, 2)
+    assert config.interval("private") == 1.0 and config.interval("channel") == 6.0
+    assert config.backoff(1) == 2.0 and config.backoff(30) == config.backoff_cap_seconds
