@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 import pytest
 
@@ -11,7 +12,8 @@ from bot.sender import Sender, SenderConfig, TokenBucket, make_bot
 from bot.settings import load_settings
 from bot.subscribers import Subscribers
 from feeds.errors import DeliveryError
-from tests.support.delivery import add_article, open_store
+from feeds.models import Recommendation
+from tests.support.delivery import NOW, add_article, make_article, open_store
 
 FAST = SenderConfig(
     global_per_second=500, per_chat_seconds=0.05, backoff_seconds=0.05, idle_seconds=0.2, max_attempts=4
@@ -241,6 +243,31 @@ async def test_token_never_logged(subs, bot, botapi, caplog):
     assert "delivery batch sent=" in caplog.text
     assert botapi.token not in caplog.text
     assert all(botapi.token not in (r["last_error"] or "") for r in subs.outbox_rows())
+
+
+async def test_digest_is_delivered_in_order(subs, bot, botapi):
+    _chats(subs, 1, language="en")
+    subs.set_mode(1, "digest", digest_hour=8)
+    for n in range(1, 4):
+        _alert(subs, n, events=n == 2)
+    assert await Sender(bot, subs, FAST).drain() == {}  # held: nothing goes out before the digest
+    [chat] = subs.due_digests(NOW.replace(hour=8, minute=1))
+    assert subs.release_digest(chat, NOW.replace(hour=8, minute=1)) >= 1
+    await Sender(bot, subs, FAST).drain()
+    text = "\n".join(s.text for s in botapi.sent(1))
+    positions = [text.index(f"&lt;{n}&gt;") for n in (1, 2, 3)]
+    assert positions == sorted(positions)  # in the order the alerts were queued
+
+
+async def test_a_very_long_article_still_fits_one_message(subs, bot, botapi):
+    _chats(subs, 1)
+    long = make_article(1, recommendations=True)
+    recs = tuple(Recommendation(i, "Khuyến nghị dài về tiết kiệm năng lượng & nước " * 8, label=f"{i}.") for i in range(1, 60))
+    long = replace(long, title="Tiêu đề rất dài " * 40, extraction=replace(long.extraction, recommendations=recs))
+    subs.store.upsert_articles("vncpc", [long], now=NOW)
+    subs.fan_out()
+    assert await Sender(bot, subs, FAST).drain() == {"sent": 1}
+    assert long.url in botapi.sent(1)[0].text  # the link survives the shortening
 
 
 def test_token_bucket_paces_and_pauses():
