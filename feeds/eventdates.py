@@ -65,7 +65,7 @@ _VI_DAY = re.compile(
 )
 # read backwards from a Vietnamese date: "Sáng thứ Ba, ngày", "từ ngày", "Trong hai ngày"
 _VI_BEFORE = re.compile(
-    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:,\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
+    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:[,(]\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
     r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?$",
     re.IGNORECASE,
 )
@@ -114,6 +114,7 @@ _TIME = re.compile(
 )
 _PARTS = {"sáng": "morning", "trưa": "noon", "chiều": "afternoon", "tối": "evening", "đêm": "evening",
           "morning": "morning", "afternoon": "afternoon", "evening": "evening"}
+TODAY = re.compile(r"\b(?:(sáng|chiều|tối|trưa) nay|hôm nay|today|this (morning|afternoon|evening))\b", re.IGNORECASE)
 _EN_PART = re.compile(r"\b(morning|afternoon|evening)\s+of\s+$", re.IGNORECASE)
 _LOOKBACK = 90
 
@@ -134,6 +135,12 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
             if mention is not None:
                 found.append(mention)
                 taken.append(mention.span)
+    if not found:
+        today = TODAY.search(sentence)
+        if today:  # "Sáng nay, tại Hà Nội, ..." with no date written: the day of publication
+            word = today.group(1) or today.group(2)
+            part = _PARTS.get(word.lower()) if word else None
+            found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span()))
     return sorted(found, key=lambda m: m.span)
 
 

@@ -74,6 +74,10 @@ def _split_weak(text: str) -> list[str]:
 _VI_DO = re.compile(
     r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
 )
+_VI_BY = re.compile(
+    r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
+    r"(?=\s*(?:[.;:]|,|\s+(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
+)
 # "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y tổ chức": the partners after "chủ trì"
 _VI_DO_MORE = re.compile(r"\s*,?\s*(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
 _VI_VERB = re.compile(
@@ -103,7 +107,7 @@ _PLACE_PREFIX = re.compile(
 
 def read_organizers(sentence: str) -> list[str]:
     """The organisers a sentence names, in order, or []."""
-    for pattern in (_VI_DO, _EN_BY):
+    for pattern in (_VI_DO, _VI_BY, _EN_BY):
         found = pattern.search(sentence)
         if found:
             more = _VI_DO_MORE.match(sentence, found.end()) if pattern is _VI_DO else None
@@ -164,7 +168,12 @@ _EVENT_WORD = re.compile(r"^(?:hội nghị|hội thảo|diễn đàn|lễ|buổ
 
 
 def read_location(sentence: str) -> str | None:
-    """The venue as written ("Khách sạn Rex, Quận 1, Tp.HCM"), or None."""
+    """The venue as written ("Khách sạn Rex, Quận 1, Tp.HCM"), or None.
+
+    A place must name a Vietnamese province or city or a venue ("Khách sạn", "Centre"); any
+    capitalised place counts right after "held in", "diễn ra tại" ("Bangkok, Thailand").
+    """
+    fallback = None
     for pattern in (_VI_AT, _EN_AT):
         for found in pattern.finditer(sentence):
             text = sentence[found.end() : found.end() + 200]
@@ -172,7 +181,12 @@ def read_location(sentence: str) -> str | None:
             venue = _trim_venue(text[: end.start()] if end else text)
             if venue and (find_places(venue) or _VENUE.search(venue)):
                 return venue
-    return None
+            if venue and fallback is None and venue[0].isupper() and _HELD.search(sentence, max(0, found.start() - 16), found.start()):
+                fallback = venue
+    return fallback
+
+
+_HELD = re.compile(r"(?:held|took place|take place|takes place|hosted|diễn ra|tổ chức|khai mạc)\s*$", re.IGNORECASE)
 
 
 def _trim_venue(text: str) -> str | None:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from feeds import eventfields
+from feeds.eventdates import TODAY as _TODAY
 from feeds.eventdates import DateMention, Tense, find_dates
 from feeds.models import DatePrecision, Event, EventKind, EventStatus
 from feeds.places import find_places
@@ -144,6 +145,8 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
                 drafts.append(draft)
             elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
                 same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
+    if not drafts and title and sentences:
+        return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
     events = []
     for n, draft in enumerate(drafts):
         end = drafts[n + 1].anchor if n + 1 < len(drafts) else len(sentences)
@@ -154,8 +157,8 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
 
 def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
     sentence = known.text[index]
-    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence)):
-        return []  # every date form has a digit or an English month name
+    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _TODAY.search(sentence)):
+        return []  # every date form has a digit, an English month name or says "today"
     own, named_in = known.mentions(index), sentence
     if not own and index + 1 < len(known.text) and known.mentions(index + 1) and _EVENT_VERB.search(known.words(index)):
         own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"

@@ -197,3 +197,28 @@ def test_participants(sentence, count):
 )
 def test_location(sentence, venue):
     assert read_location(sentence) == venue
+
+
+def test_today_and_passive_by():
+    text = "Sáng nay, tại TP.HCM, Diễn đàn Doanh nghiệp xanh được tổ chức bởi Bộ Công Thương với hơn 300 đại biểu tham dự."
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 12, 20, 11, 0, tzinfo=VN)).events[0]
+    assert (event.start, event.day_part, event.province) == (dt.date(2019, 12, 20), "morning", "Hồ Chí Minh")
+    assert event.organizers == ("Bộ Công Thương",) and event.participants == 300
+
+
+def test_a_date_written_only_in_the_title():
+    result = extract(
+        "Các doanh nghiệp quan tâm xin liên hệ Ban tổ chức.",
+        language=Language.VI,
+        published=dt.datetime(2019, 3, 1, tzinfo=VN),
+        title="Thông báo Hội thảo sản xuất sạch hơn ngày 15/3/2019 tại Hà Nội",
+    )
+    assert [(e.kind, e.start, e.province, e.status) for e in result.events] == [
+        (EventKind.WORKSHOP, dt.date(2019, 3, 15), "Hà Nội", EventStatus.UPCOMING)
+    ]
+
+
+def test_an_event_abroad_has_a_venue_but_no_province():
+    text = "VNCPC attended the Asia-Pacific Roundtable on Sustainable Consumption and Production held in Bangkok from 5 to 7 November 2019."
+    event = extract(text, language=Language.EN, published=dt.datetime(2019, 11, 20, tzinfo=VN)).events[0]
+    assert (event.kind, event.location, event.province) == (EventKind.CONFERENCE, "Bangkok", None)
