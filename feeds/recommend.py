@@ -29,17 +29,25 @@ _ITEM = re.compile(
 )
 # an inline label: starts the line or follows ".", ";" or ":" (checked in _inline_labels)
 _INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))\s*[,:]?\s+")
+# A recommending verb introduces recommendations however the sentence ends ...
 _STRONG_TRIGGER = re.compile(
-    r"kiến nghị|khuyến nghị|đề xuất|đề nghị|giải pháp|góp ý|khuyến cáo|recommend|propos|call(?:s|ed)? (?:on|for|upon)"
-    r"|suggest|\burg(?:e|es|ed)\b|priority actions",
+    r"kiến nghị|khuyến nghị|đề xuất|recommend|propos|call(?:s|ed)? (?:on|for|upon)|suggest|\burg(?:e|es|ed)\b",
     re.IGNORECASE,
 )
+# ... these words, or "cần"/"should", only in a sentence ending with ":" or in a heading.
+_WEAK_TRIGGER = re.compile(
+    r"đề nghị|giải pháp|góp ý|khuyến cáo|priority actions|actions? needed|\bcần\b|\bphải\b|\bshould\b"
+    r"|\bneed(?:s|ed)? to\b|\bmust\b",
+    re.IGNORECASE,
+)
+# "Chương 2. Các giải pháp": an outline's heading, not an introduction.
+_OUTLINE_HEADING = re.compile(r"^(?:chương|phần|mục|chapter|part|section|module)\s+(?:\d+|[ivxlc]+)\b", re.IGNORECASE)
+_HEADING_WORDS = 6
 # "đề nghị các đơn vị đăng ký gửi kèm:" asks for documents; it recommends nothing.
 _PAPERWORK = re.compile(
     r"đăng ký|gửi kèm|hồ sơ|kèm theo|liên hệ|register|registration|submit|attach|application form|contact",
     re.IGNORECASE,
 )
-_NEED_TRIGGER = re.compile(r"\bcần\b|\bphải\b|\bshould\b|\bneed(?:s|ed)? to\b|\bmust\b", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -63,12 +71,13 @@ def find_recommendations(text: str) -> list[Recommendation]:
 
 def _is_recommendation_intro(intro: str) -> bool:
     sentences = split_sentences(intro) if intro else []
-    last = sentences[-1] if sentences else ""
-    if _PAPERWORK.search(last):
+    last = sentences[-1].strip() if sentences else ""
+    if not last or _PAPERWORK.search(last) or _OUTLINE_HEADING.match(last):
         return False
     if _STRONG_TRIGGER.search(last):
         return True
-    return last.rstrip().endswith(":") and _NEED_TRIGGER.search(last) is not None
+    heading = len(last.split()) <= _HEADING_WORDS and not last.endswith((".", "!", "?", ";", ","))
+    return (last.endswith(":") or heading) and _WEAK_TRIGGER.search(last) is not None
 
 
 def _lists(text: str) -> list[tuple[str, list[_Item]]]:

@@ -96,3 +96,34 @@ def test_a_second_list_after_an_agenda_is_read_on_its_own():
 def test_numbering_restart_starts_a_new_list_in_the_same_context():
     text = "Các kiến nghị:\n\n1. Một.\n2. Hai.\n1. Ba.\n2. Bốn."
     assert [r.index for r in find_recommendations(text)] == [1, 2, 3, 4]
+
+
+def test_heading_trigger_and_lettered_sub_items():
+    text = (
+        "KIẾN NGHỊ\n\n1. Hoàn thiện hành lang pháp lý.\n\n2. Xây dựng cơ chế tài chính:\n\n"
+        "a) Ưu đãi thuế cho công nghệ sạch;\nb) Thành lập quỹ chuyển đổi xanh.\n\n3. Nâng cao nhận thức."
+    )
+    items = find_recommendations(text)
+    assert [r.label for r in items] == ["1.", "2.", "3."]
+    assert items[1].sub_items == ("Ưu đãi thuế cho công nghệ sạch;", "Thành lập quỹ chuyển đổi xanh.")
+
+
+def test_english_dash_sub_items():
+    text = (
+        "The workshop made the following recommendations:\n\n1) Provinces should set up support units.\n"
+        "2) The Ministry should update the action plan:\n   - include targets for small enterprises;\n"
+        "   - allocate a budget line.\n3) Donors should coordinate their programmes."
+    )
+    items = find_recommendations(text)
+    assert len(items) == 3 and items[1].sub_items == ("include targets for small enterprises;", "allocate a budget line.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sách gồm các chương:\n\nChương 2. Các giải pháp sản xuất sạch hơn\n1. Giải pháp quản lý nội vi\n2. Giải pháp công nghệ",
+        "Hội thảo đã thảo luận về các giải pháp tiết kiệm năng lượng.\n\n1. Giải pháp chiếu sáng\n2. Giải pháp động cơ",
+    ],
+)
+def test_weak_words_need_an_introducing_colon(text):
+    assert find_recommendations(text) == []
