@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import messages
+from bot import admin_texts, messages
 from bot.i18n import Html, escape, pick_language, t
 from feeds.models import Source
 
@@ -481,13 +481,13 @@ async def on_stop_button(turn: Turn) -> None:
 @handler(admin=True)
 async def cmd_stats(turn: Turn) -> None:
     stats = turn.deps.subscribers.stats()
-    await turn.say(messages.render_stats(stats, turn.deps.store.health(), lang=turn.lang, tz=turn.deps.tz))
+    await turn.say(admin_texts.render_stats(stats, turn.deps.store.health(), lang=turn.lang, tz=turn.deps.tz))
 
 
 @handler(admin=True)
 async def cmd_sources(turn: Turn) -> None:
     health = turn.deps.store.health()
-    for text in messages.render_health(health, turn.deps.source_names(), lang=turn.lang, tz=turn.deps.tz):
+    for text in admin_texts.render_health(health, turn.deps.source_names(), lang=turn.lang, tz=turn.deps.tz):
         await turn.say(text)
 
 

@@ -1,49 +1,21 @@
 """Telegram texts for articles: alerts, digests and event lists (pure, Telegram HTML).
 
 Every value taken from an article is escaped; the only tags used are ``b``, ``i`` and ``a``.
-Telegram counts a message's length after parsing entities (tags removed, entities decoded,
-UTF-16 code units): :func:`visible_length` measures the same way, and no function here
-returns a message longer than :data:`MAX_MESSAGE_LENGTH`. When an alert is too long its body is
-shortened step by step (fewer and shorter recommendations, a shorter summary...) while the
-title and the link to the article stay.
+No function here returns a message longer than :data:`MAX_MESSAGE_LENGTH` as Telegram counts it
+(see :mod:`bot.telegram_text`). When an alert is too long its body is shortened step by step
+(fewer and shorter recommendations, a shorter summary...) while the title and the link to the
+article stay. Admin texts (/stats, /sources) are in :mod:`bot.admin_texts`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.i18n import MONTHS_EN, Html, escape, t
-from feeds.models import DatePrecision, Event, EventStatus, Recommendation, SourceHealth, StoredArticle
-
-MAX_MESSAGE_LENGTH = 4096
-_TAG = re.compile(r"<[^>]*>")
-_SEPARATOR = "\n\n"
-
-
-def visible_length(text: str) -> int:
-    """The length Telegram checks: tags removed, entities decoded, trimmed, in UTF-16 units."""
-    visible = html.unescape(_TAG.sub("", text)).strip()
-    return len(visible.encode("utf-16-le")) // 2
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` with whitespace collapsed, cut at a word boundary to ``limit`` characters ("…")."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return "…"[:limit]
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + "…"
+from bot.i18n import MONTHS_EN, escape, t
+from bot.telegram_text import MAX_MESSAGE_LENGTH, SEPARATOR, fit, pack, shorten, visible_length
+from feeds.models import DatePrecision, Event, EventStatus, Recommendation, StoredArticle
 
 
 # --------------------------------------------------------------------------- dates
@@ -160,7 +132,7 @@ def _render(stored: StoredArticle, lang: str, source_name: str, budget: _Budget)
     if recommendations:
         blocks.append(recommendations)
     blocks.append(_link_line(article.url, source_name, lang, 100))
-    return _SEPARATOR.join(blocks)
+    return SEPARATOR.join(blocks)
 
 
 def _first_paragraph(body_text: str) -> str:
@@ -261,7 +233,7 @@ def render_digest(
     if not items:
         return []
     head = heading if heading is not None else f"<b>{t(lang, 'digest_heading', n=len(items))}</b>"
-    room = MAX_MESSAGE_LENGTH - visible_length(head) - len(_SEPARATOR)
+    room = MAX_MESSAGE_LENGTH - visible_length(head) - len(SEPARATOR)
     blocks = [render_alert(s, lang=lang, source_name=name, limit=room) for s, name in items]
     return pack([head, *blocks])
 
@@ -282,135 +254,16 @@ def _event_entry(stored: StoredArticle, event: Event, lang: str) -> str:
     return "\n".join([f"<b>{title}</b>", *details])
 
 
-def pack(blocks: Iterable[str], *, separator: str = _SEPARATOR) -> list[str]:
-    """Blocks joined in order into as few messages of at most 4096 visible characters as possible.
-
-    Each block must fit in a message on its own (a longer one is hard-cut, see :func:`fit`).
-    """
-    messages: list[str] = []
-    current, current_length = "", 0
-    for block in blocks:
-        block = fit(block)
-        length = visible_length(block)
-        if current and current_length + len(separator) + length <= MAX_MESSAGE_LENGTH:
-            current, current_length = current + separator + block, current_length + len(separator) + length
-            continue
-        if current:
-            messages.append(current)
-        current, current_length = block, length
-    if current:
-        messages.append(current)
-    return messages
-
-
-def fit(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
-    """``text`` itself when short enough, else its plain text cut to ``limit`` (markup dropped).
-
-    A last resort for texts not built by this module's shortening renderers.
-    """
-    if visible_length(text) <= limit:
-        return text
-    plain = html.unescape(_TAG.sub("", text)).strip()
-    while True:
-        cut = escape(shorten(plain, limit))
-        if visible_length(cut) <= limit:
-            return cut
-        limit -= max(1, visible_length(cut) - limit)
-
-
-# --------------------------------------------------------------------------- admin texts
-
-
-def format_time(when: dt.datetime | None, *, lang: str, tz: ZoneInfo) -> str:
-    """"28/11/2026 10:30" (vi) / "28 Nov 2026 10:30" (en) in ``tz``; "never" when None."""
-    if when is None:
-        return t(lang, "never")
-    local = when.astimezone(tz)
-    if lang == "en":
-        return f"{local.day} {MONTHS_EN[local.month - 1][:3]} {local.year} {local:%H:%M}"
-    return f"{local:%d/%m/%Y %H:%M}"
-
-
-def render_stats(stats: Any, health: Sequence[SourceHealth], *, lang: str, tz: ZoneInfo) -> str:
-    """/stats: subscribers (by topic), outbox pending/failed, articles, last run per source.
-
-    ``stats`` is a ``bot.subscribers.Stats`` (chats, active, by_topic, by_status).
-    """
-    lines = [
-        t(lang, "stats_heading"),
-        t(lang, "stats_subscribers", active=stats.active, total=stats.chats),
-        t(lang, "stats_outbox", pending=stats.pending, held=stats.by_status.get("held", 0), failed=stats.failed),
-        t(lang, "stats_articles", n=sum(h.article_count for h in health)),
-    ]
-    if stats.by_topic:
-        lines += ["", t(lang, "stats_by_topic")]
-        lines += [t(lang, "stats_topic", topic=k, n=v) for k, v in sorted(stats.by_topic.items())]
-    if health:
-        lines += ["", t(lang, "stats_last_runs")]
-        for h in health:
-            when = format_time(h.last_run, lang=lang, tz=tz)
-            lines.append(f"• {escape(h.source_id)}: {escape(when)} {_state(h, lang, tz)}")
-    return fit("\n".join(lines))
-
-
-def _state(health: SourceHealth, lang: str, tz: ZoneInfo) -> str:
-    if health.paused:
-        return t(lang, "health_paused")
-    if health.broken:
-        since = format_time(health.broken_since, lang=lang, tz=tz)
-        return t(lang, "health_broken", since=since, reason=shorten(health.broken_reason or "", 300))
-    if health.consecutive_failures:
-        return t(lang, "health_failing", n=health.consecutive_failures)
-    return t(lang, "health_ok")
-
-
-def render_health(
-    health: Sequence[SourceHealth], names: Mapping[str, str], *, lang: str, tz: ZoneInfo
-) -> list[str]:
-    """/sources: each source's state, last run and success, failures, last error, article count."""
-    if not health:
-        return [t(lang, "no_sources")]
-    blocks = []
-    for h in health:
-        name = names.get(h.source_id, h.source_id)
-        lines = [
-            f"<b>{escape(shorten(name, 100))}</b> ({escape(h.source_id)}) — {_state(h, lang, tz)}",
-            t(lang, "health_last_run", when=format_time(h.last_run, lang=lang, tz=tz)),
-            t(lang, "health_last_success", when=format_time(h.last_success, lang=lang, tz=tz)),
-            t(lang, "health_articles", n=h.article_count),
-        ]
-        if h.last_error:
-            lines.append(t(lang, "health_last_error", error=shorten(h.last_error, 500)))
-        blocks.append("\n".join(lines))
-    return pack([t(lang, "sources_heading"), *blocks])
-
-
-def render_source_alert(
-    before: SourceHealth, after: SourceHealth, *, name: str, lang: str, tz: ZoneInfo
-) -> str | None:
-    """The admins' alert when a source becomes broken or recovers; None when neither happened."""
-    label = f"{escape(shorten(name, 100))} ({escape(after.source_id)})"
-    if after.broken and not before.broken:
-        reason = shorten(after.broken_reason or "", 500)
-        return t(lang, "source_broken", source=Html(label), reason=reason)
-    if before.broken and not after.broken:
-        return t(lang, "source_recovered", source=Html(label), when=format_time(after.last_success, lang=lang, tz=tz))
-    return None
-
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
     "event_place",
     "fit",
     "format_date_range",
-    "format_time",
     "pack",
     "render_alert",
     "render_digest",
     "render_events",
-    "render_health",
-    "render_source_alert",
-    "render_stats",
     "shorten",
     "visible_length",
 ]

@@ -14,6 +14,7 @@ from bot.subscribers import Stats
 from tests.support.telegram_html import parse_html
 
 from bot.i18n import pick_language, t
+from bot.admin_texts import render_health, render_source_alert, render_stats
 from bot.messages import (
     MAX_MESSAGE_LENGTH,
     format_date_range,
@@ -21,9 +22,6 @@ from bot.messages import (
     render_alert,
     render_digest,
     render_events,
-    render_health,
-    render_source_alert,
-    render_stats,
     shorten,
     visible_length,
 )
