@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import telegram
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
@@ -94,3 +95,13 @@ async def test_global_rate_limit_answers_429(bot, botapi):
         await bot.send_message(chat + 100, "x")
     with pytest.raises(RetryAfter):
         await bot.send_message(200, "x")
+
+
+def test_json_and_form_bodies(botapi):
+    by_json = httpx.post(botapi.api_url + "/sendMessage", json={"chat_id": 3, "text": "Chào", "reply_markup": {"inline_keyboard": []}})
+    by_form = httpx.post(botapi.api_url + "/sendMessage", data={"chat_id": "3", "text": "[1] 2", "parse_mode": "HTML"})
+    assert by_json.json()["result"]["chat"]["id"] == 3 and by_form.json()["ok"]
+    assert [(s.chat_id, s.text) for s in botapi.sent(3)] == [(3, "Chào"), (3, "[1] 2")]
+    assert botapi.sent(3)[0].reply_markup == {"inline_keyboard": []}
+    refused = httpx.post(botapi.api_url + "/sendMessage", data={"chat_id": "3", "text": "a & b", "parse_mode": "HTML"})
+    assert refused.status_code == 400 and refused.json()["description"].startswith("Bad Request: can't parse entities")

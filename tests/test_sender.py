@@ -157,6 +157,7 @@ async def test_timeout_retries_and_repeats_at_most_once(subs, botapi):
 async def test_pacing_per_chat_and_per_group(subs, bot, botapi):
     botapi.per_chat_interval = 1.0
     botapi.enforce_per_chat = True
+    botapi.group_per_minute = 40
     _chats(subs, 1, 2, 3)
     _chats(subs, -100, type="supergroup", title="Nhóm")
     for text in ("Một", "Hai", "Ba"):
