@@ -99,7 +99,7 @@ _EN_MONTH_BEFORE = re.compile(r"\b(?:in|during|since|this|last|next|early|late|m
 _LEGAL = re.compile(
     r"(?:(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
     r"|decision|decree|circular|directive|resolution|law|dispatch)\b[^.;:]{0,40}?\d[^.;:\s]*\s+"
-    r"(?:của\s+[^.;:]{0,40}?\s+)?(?:(?:ban hành|ký|dated|of|issued|signed)\s+)?(?:on\s+|vào\s+)?(?:ngày\s+)?"
+    r"(?:của\s+[^.;:]{0,40}?\s+)?(?:(?:ban hành|ký|dated|of|issued|signed)\s+)?\(?(?:on\s+|vào\s+)?(?:ngày\s+)?"
     r"|(?:ban hành|ký ban hành|phê duyệt|được ký|dated|signed on|issued on)\s+(?:vào\s+)?(?:ngày\s+)?)$",
     re.IGNORECASE,
 )

@@ -183,9 +183,13 @@ def read_location(sentence: str) -> str | None:
                 return venue
             if venue and fallback is None and venue[0].isupper() and _HELD.search(sentence, max(0, found.start() - 16), found.start()):
                 fallback = venue
+    dateline = _DATELINE.match(sentence)
+    if fallback is None and dateline and find_places(dateline["loc"]):
+        fallback = dateline["loc"]  # "Hanoi, 5 June 2019 – ..."
     return fallback
 
 
+_DATELINE = re.compile(r"\s*(?P<loc>[A-ZĐ][^\W\d_]*(?:\s+[A-ZĐ][^\W\d_]*){0,3})\s*,\s*\d")
 _HELD = re.compile(r"(?:held|took place|take place|takes place|hosted|diễn ra|tổ chức|khai mạc)\s*$", re.IGNORECASE)
 
 

@@ -22,7 +22,7 @@ from feeds.places import find_places
 log = logging.getLogger(__name__)
 
 _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
-    (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|ra mắt|khởi động dự án|launch(?:ing)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
+    (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|ra mắt|khởi động dự án|launch(?:ing|ed)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
     (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
     (EventKind.CONFERENCE, r"hội nghị|conference|round ?table|summit|congress|symposium"),
     (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
@@ -76,7 +76,7 @@ def _first_words(alternatives: str) -> set[str]:
 
 
 _FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
-    "launching", "kickoff", "roundtable", "awards"}
+    "launching", "launched", "kickoff", "roundtable", "awards"}
 _WORD_AT = {word: re.compile(rf"(?<!\w){re.escape(word)}(?!\w)") for word in _FIRST_WORDS}
 _DIGIT = re.compile(r"\d")
 _MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
@@ -98,7 +98,7 @@ _EVENT_VERB = _Phrases(
 )
 _VI_NAME_STOP = re.compile(
     r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
-    r"|vừa|đang|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
+    r"|vừa|đang|lần này|lần tới|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
 )
 _EN_NAME_STOP = re.compile(
     r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between|with|on\s+\d"
@@ -295,7 +295,7 @@ def _finish(draft: _Draft, sentences: list[str], scope: list[int], title: str, *
     evidence = dict(draft.evidence)
     name = draft.name
     if _generic(name):
-        better = _better_name(draft, [title, *ordered, *sentences])
+        better = _better_name(draft, [title, *ordered])
         if better:
             name, evidence["name"] = better
     location, location_sentence = _first(eventfields.read_location, [*ordered, title])
