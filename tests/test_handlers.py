@@ -20,13 +20,13 @@ from feeds.models import (
     Event,
     EventKind,
     EventStatus,
-    Extraction,
     ListingSelectors,
     RefreshResult,
     Recommendation,
     Source,
 )
 from feeds.store import Store, database_url
+from tests.support import factories
 from tests.support.botapi import BotApiServer, Call, Sent
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -88,20 +88,15 @@ def buttons(sent: Sent | Call) -> list[tuple[str, str]]:
     return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
 
 
-def make_article(n: int, *, events: tuple[Event, ...] = (), source_id: str = "vncpc") -> Article:
-    published = dt.datetime(2026, 11, n, 9, 0, tzinfo=TZ)
-    return Article(
-        url=f"https://vncpc.org/tin-tuc/bai-{n}/",
-        source_id=source_id,
+def make_article(n: int, *, events: tuple[Event, ...] = ()) -> Article:
+    """Workshop post ``n`` of source vncpc, its title with characters to escape."""
+    return factories.make_article(
+        n,
+        source_id="vncpc",
         title=f"Tập huấn sản xuất sạch hơn đợt {n} & <đánh giá>",
-        published=published,
-        body_html="<p>Nội dung.</p>",
-        body_text="Nội dung.",
-        extraction=Extraction(
-            events=events,
-            recommendations=(Recommendation(1, "Nhân rộng mô hình tại các tỉnh."),),
-            summary=f"Khóa tập huấn đợt {n} thu hút nhiều doanh nghiệp.",
-        ),
+        events=events,
+        recommendations=(Recommendation(1, "Nhân rộng mô hình tại các tỉnh."),),
+        summary=f"Khóa tập huấn đợt {n} thu hút nhiều doanh nghiệp.",
     )
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.subscribers import Stats
+from tests.support.factories import make_stored
 from tests.support.telegram_html import parse_html
 
 from bot.i18n import pick_language, t
@@ -26,13 +27,11 @@ from bot.messages import (
     visible_length,
 )
 from feeds.models import (
-    Article,
     SourceHealth,
     DatePrecision,
     Event,
     EventKind,
     EventStatus,
-    Extraction,
     Recommendation,
     StoredArticle,
 )
@@ -77,27 +76,17 @@ def plain(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", text))
 
 
-def make_article(
-    *,
-    id: int = 1,
-    title: str = "Hội thảo về tiết kiệm năng lượng trong ngành dệt may tại Đà Nẵng",
-    url: str = "https://vncpc.org/tin-tuc/hoi-thao-tiet-kiem-nang-luong/",
-    events: tuple[Event, ...] = (),
-    recommendations: tuple[Recommendation, ...] = (),
-    summary: str = "Hơn 120 đại biểu đã thảo luận các giải pháp sử dụng năng lượng hiệu quả.",
-    body: str = "Đoạn mở đầu của bài viết.\n\nĐoạn thứ hai.",
-) -> StoredArticle:
-    published = dt.datetime(2019, 3, 14, 9, 0, tzinfo=TZ)
-    article = Article(
-        url=url,
-        source_id="vncpc",
-        title=title,
-        published=published,
-        body_html=f"<p>{html.escape(body)}</p>",
-        body_text=body,
-        extraction=Extraction(events=events, recommendations=recommendations, summary=summary),
-    )
-    return StoredArticle(id=id, article=article, first_seen=published, updated=published, content_hash="h")
+def make_article(*, id: int = 1, **fields: object) -> StoredArticle:
+    """A stored post about an energy-saving workshop; ``fields`` override the article's."""
+    defaults = {
+        "title": "Hội thảo về tiết kiệm năng lượng trong ngành dệt may tại Đà Nẵng",
+        "url": "https://vncpc.org/tin-tuc/hoi-thao-tiet-kiem-nang-luong/",
+        "source_id": "vncpc",
+        "published": dt.datetime(2019, 3, 14, 9, 0, tzinfo=TZ),
+        "summary": "Hơn 120 đại biểu đã thảo luận các giải pháp sử dụng năng lượng hiệu quả.",
+        "body": "Đoạn mở đầu của bài viết.\n\nĐoạn thứ hai.",
+    }
+    return make_stored(id, content_hash="h", **{**defaults, **fields})
 
 
 WORKSHOP = Event(

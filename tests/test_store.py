@@ -15,7 +15,6 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, sel
 
 from feeds.errors import StoreError
 from feeds.models import (
-    Article,
     DatePrecision,
     Event,
     EventKind,
@@ -29,6 +28,7 @@ from feeds.models import (
 )
 from feeds.serialize import extraction_from_json, extraction_to_json
 from feeds.store import Store, database_url
+from tests.support.factories import make_article
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -58,21 +58,6 @@ RECOMMENDATIONS = (
     ),
 )
 EXTRACTION = Extraction(events=(EVENT,), recommendations=RECOMMENDATIONS, summary="Hội thảo bàn về tiết kiệm điện.")
-
-
-def make_article(n: int, **changes: object) -> Article:
-    article = Article(
-        url=f"https://vncpc.org/tin-tuc/bai-viet-so-{n}/",
-        source_id="vncpc-vi",
-        title=f"Doanh nghiệp số {n} áp dụng sản xuất sạch hơn",
-        published=dt.datetime(2026, 1, 1, 8, 0, tzinfo=VN) + dt.timedelta(days=n),
-        body_html=f"<p>Nhà máy số {n} giảm 15% lượng nước tiêu thụ.</p>",
-        body_text=f"Nhà máy số {n} giảm 15% lượng nước tiêu thụ.",
-        author="Phòng Truyền thông",
-        categories=("Tin tức",),
-        images=(f"https://vncpc.org/wp-content/uploads/anh-{n}.jpg",),
-    )
-    return replace(article, **changes)
 
 
 @pytest.fixture
