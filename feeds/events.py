@@ -113,8 +113,10 @@ class _Sentences:
         if index not in self._mentions:
             sentence = self.text[index]
             starts = FIRST_WORDS.intersection(self.words(index))
-            lower = sentence.lower() if starts else ""
-            if len(lower) != len(sentence):  # a letter whose lower case is longer: look at every word
+            lower = sentence.lower() if starts else sentence
+            if not starts:
+                positions = []
+            elif len(lower) != len(sentence):  # a letter whose lower case is longer: look at every word
                 positions = [w.start() for w in WORD.finditer(sentence) if w.group().lower() in FIRST_WORDS]
             else:
                 positions = sorted(m.start() for word in starts for m in WORD_AT[word].finditer(lower))

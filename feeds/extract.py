@@ -58,7 +58,10 @@ def _normalized(text: object) -> str:
 
 def _local(published: dt.datetime) -> dt.datetime:
     tz = ZoneInfo(DEFAULT_TIMEZONE)
+    if isinstance(published, dt.date) and not isinstance(published, dt.datetime):
+        return dt.datetime.combine(published, dt.time(), tz)
     if not isinstance(published, dt.datetime):
+        log.warning("extract called without a publication datetime (%r); using now", published)
         return dt.datetime.now(tz)
     return published.replace(tzinfo=tz) if published.tzinfo is None else published.astimezone(tz)
 
