@@ -91,7 +91,9 @@ _EN_BY = re.compile(
 )
 _EN_VERB = re.compile(r"\b(?:co-organi[sz]ed|jointly organi[sz]ed|organi[sz]ed|hosted|convened)\s+(?:a|an|the|this|its|their)\b")
 _TRAILING_VI = re.compile(
-    r"(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì)\s*,?\s*)+$", re.IGNORECASE
+    r"(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì|tiếp tục|dự kiến|trân trọng"
+    r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*,?\s*)+$",
+    re.IGNORECASE,
 )
 _CHAIR_THEN = re.compile(r"\s+chủ trì\s*,?\s*(?=phối hợp|kết hợp|cùng)")
 _LEADING_ADVERBIAL = re.compile(
@@ -173,6 +175,9 @@ def read_location(sentence: str) -> str | None:
     A place must name a Vietnamese province or city or a venue ("Khách sạn", "Centre"); any
     capitalised place counts right after "held in", "diễn ra tại" ("Bangkok, Thailand").
     """
+    labelled = _PLACE_LABEL.match(sentence)
+    if labelled:  # "Địa điểm: Hội trường tầng 3, Bộ Công Thương, 54 Hai Bà Trưng, Hà Nội"
+        return labelled["loc"].strip(" .;,") or None
     fallback = None
     for pattern in (_VI_AT, _EN_AT):
         for found in pattern.finditer(sentence):
@@ -189,6 +194,7 @@ def read_location(sentence: str) -> str | None:
     return fallback
 
 
+_PLACE_LABEL = re.compile(r"\W{0,3}(?:địa điểm|venue|location|place|where)\s*:\s*(?P<loc>[^\n]{2,200})", re.IGNORECASE)
 _DATELINE = re.compile(r"\s*(?P<loc>[A-ZĐ][^\W\d_]*(?:\s+[A-ZĐ][^\W\d_]*){0,3})\s*,\s*\d")
 _HELD = re.compile(r"(?:held|took place|take place|takes place|hosted|diễn ra|tổ chức|khai mạc)\s*$", re.IGNORECASE)
 

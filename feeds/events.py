@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 _DIGIT = re.compile(r"\d")
 _MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_TIME_LABEL = re.compile(r"\W{0,3}(?:thời gian|ngày giờ|thời gian tổ chức|time|date|dates|when)\s*:", re.IGNORECASE)
+_LOOK_BACK = 6  # sentences a "Thời gian:" line may be below its event's name
 
 
 @dataclass(slots=True)
@@ -56,7 +58,7 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     day = published.date()
     default = Tense.ANNOUNCEMENT if ANNOUNCING_TITLE.search(title or "") else Tense.UNKNOWN
     drafts: list[_Draft] = []
-    known = _Sentences(sentences)
+    known = _Sentences(sentences, title)
     for index in range(len(sentences)):
         for draft in _anchors(index, known, day, default):
             same = next((d for d in drafts if _same_event(d, draft)), None)
@@ -81,6 +83,8 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
     own, named_in = known.mentions(index), sentence
     if not own and index + 1 < len(known.text) and known.mentions(index + 1) and EVENT_VERB.search(known.words(index)):
         own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"
+    if not own and _TIME_LABEL.match(sentence):  # "Thời gian: 8h00 ngày 15/3" under "VNCPC tổ chức Hội thảo ..."
+        own, named_in = known.earlier_mentions(index)
     if not own:
         return []
     tense = tense_of(known.words(index), default)
@@ -98,8 +102,9 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
 class _Sentences:
     """The sentences with their lower-case words and event words, each worked out once."""
 
-    def __init__(self, sentences: list[str]) -> None:
+    def __init__(self, sentences: list[str], title: str = "") -> None:
         self.text = sentences
+        self.title = title
         self._words: dict[int, list[str]] = {}
         self._mentions: dict[int, list[re.Match[str]]] = {}
 
@@ -122,6 +127,13 @@ class _Sentences:
                 positions = sorted(m.start() for word in starts for m in WORD_AT[word].finditer(lower))
             self._mentions[index] = mentions_at(sentence, positions)
         return self._mentions[index]
+
+    def earlier_mentions(self, index: int) -> tuple[list[re.Match[str]], str]:
+        """The nearest event words above ``index`` (a few sentences up, else in the title), with their sentence."""
+        for earlier in range(index - 1, max(-1, index - 1 - _LOOK_BACK), -1):
+            if self.mentions(earlier):
+                return self.mentions(earlier), self.text[earlier]
+        return mentions_at(self.title, [m.start() for m in WORD.finditer(self.title) if m.group().lower() in FIRST_WORDS]), self.title
 
 
 def _distance(mention: re.Match[str], span: tuple[int, int]) -> int:

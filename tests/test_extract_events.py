@@ -222,3 +222,17 @@ def test_an_event_abroad_has_a_venue_but_no_province():
     text = "VNCPC attended the Asia-Pacific Roundtable on Sustainable Consumption and Production held in Bangkok from 5 to 7 November 2019."
     event = extract(text, language=Language.EN, published=dt.datetime(2019, 11, 20, tzinfo=VN)).events[0]
     assert (event.kind, event.location, event.province) == (EventKind.CONFERENCE, "Bangkok", None)
+
+
+def test_announcement_with_time_and_place_labels():
+    text = (
+        'VNCPC trân trọng thông báo tổ chức Hội thảo "Kinh tế tuần hoàn trong ngành nhựa". Thông tin chi tiết như sau:\n\n'
+        "Thời gian: 8h30, thứ Sáu, ngày 15/3/2019\n"
+        "Địa điểm: Hội trường tầng 3, Bộ Công Thương, 54 Hai Bà Trưng, Hà Nội\n\n"
+        "Kính mời quý đơn vị đăng ký tham dự trước ngày 10/3/2019."
+    )
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 3, 1, tzinfo=VN), title="Thông báo hội thảo").events[0]
+    assert event.name == 'Hội thảo "Kinh tế tuần hoàn trong ngành nhựa"'
+    assert (event.start, event.time_of_day, event.status) == (dt.date(2019, 3, 15), dt.time(8, 30), EventStatus.UPCOMING)
+    assert event.location == "Hội trường tầng 3, Bộ Công Thương, 54 Hai Bà Trưng, Hà Nội" and event.province == "Hà Nội"
+    assert event.organizers == ("VNCPC",)
