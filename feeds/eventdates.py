@@ -104,7 +104,9 @@ _LEGAL = re.compile(
     re.IGNORECASE,
 )
 _DEADLINE = re.compile(
-    r"(?:trước|hạn chót|hạn cuối|thời hạn|chậm nhất(?: là)?|hết|before|by|deadline:?|no later than|until)\s+(?:ngày\s+|the\s+)?$",
+    r"(?:(?:trước|hạn chót|hạn cuối|thời hạn|chậm nhất(?: là)?|hết|before|by|deadline:?|no later than|until)\s+"
+    r"|(?:hạn|deadline|đăng ký|nộp hồ sơ|register|registration|apply|applications?)\b[^.;]{0,60}?"
+    r"(?:\bis\b|\bby\b|\bbefore\b|\buntil\b|trước|:)\s*)(?:ngày\s+|the\s+)?$",
     re.IGNORECASE,
 )
 _TIME = re.compile(

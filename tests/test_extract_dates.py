@@ -87,6 +87,8 @@ def test_time_and_part_of_day():
         "Decision No. 1419/QD-TTg dated 7 September 2009",
         "Vui lòng đăng ký trước ngày 5/12/2019 qua thư điện tử.",
         "Visitors can register online before 20 October.",
+        "Hạn nộp hồ sơ đăng ký khóa đào tạo: 30/6/2019.",
+        "The deadline for registration for the training course is 30 June 2019.",
         "giảm từ 10 đến 15% lượng nước",
         "thỏa thuận hợp tác giai đoạn 2018 – 2023",
         "mã số 4521/QĐ-UBND",
