@@ -390,13 +390,13 @@ def test_selector_index_agrees_with_soupsieve(rel):
     """The fast path for simple selectors returns exactly what soupsieve returns, in document order."""
     from bs4 import BeautifulSoup
 
-    from feeds.scrape import _Index
+    from feeds.selectors import Index
 
     def ids(elements):  # identity, not Tag.__eq__ (which compares markup)
         return [id(el) for el in elements]
 
     soup = BeautifulSoup(read(DEMO / rel), "lxml")
-    index = _Index(soup)
+    index = Index(soup)
     for selector in INDEX_SELECTORS:
         assert ids(index.select(selector)) == ids(soup.select(selector)), selector
         for scope in soup.select("article, aside")[:3]:

@@ -1,0 +1,209 @@
+"""CSS selectors on a parsed page, answered from a one-walk index of the tree.
+
+A comma-separated selector for a single value is tried alternative by alternative, left to right
+(``Index.first``): ``"h1.entry-title, h1"`` prefers ``h1.entry-title`` wherever it is. Selectors
+for many values take every match in document order (``Index.select``). Simple selectors (tags,
+classes, ids, attributes, descendant combinators: what sources mostly use) are answered from the
+index; anything else goes to BeautifulSoup's CSS engine, soupsieve, which is slow on whole pages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, Tag
+
+from feeds.text import normalize
+
+__all__ = ["Index", "Page", "text_of"]
+
+
+@lru_cache(maxsize=256)
+def _alternatives(selector: str) -> tuple[str, ...]:
+    """Split a selector group at its top-level commas (not inside (), [] or quotes)."""
+    parts, depth, quote_char, start = [], 0, "", 0
+    for i, ch in enumerate(selector):
+        if quote_char:
+            quote_char = "" if ch == quote_char else quote_char
+        elif ch in "\"'":
+            quote_char = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(selector[start:i])
+            start = i + 1
+    parts.append(selector[start:])
+    return tuple(p.strip() for p in parts if p.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class _Compound:
+    """A simple compound selector: ``tag``, ``.class``, ``#id``, ``[attr]``, ``[attr=v]``, ``[attr~=v]``."""
+
+    tag: str | None
+    classes: tuple[str, ...] = ()
+    ident: str | None = None
+    attrs: tuple[tuple[str, str, str], ...] = ()  # (name, operator "" / "=" / "~=", value)
+
+    def matches(self, el: Tag) -> bool:
+        if el.name == "[document]" or (self.tag and el.name != self.tag):
+            return False
+        if self.ident and el.get("id") != self.ident:
+            return False
+        classes = el.get("class") or ()
+        return all(c in classes for c in self.classes) and all(_attr_matches(el, *a) for a in self.attrs)
+
+
+def _attr_matches(el: Tag, name: str, operator: str, value: str) -> bool:
+    actual = el.get(name)
+    if actual is None:
+        return False
+    if operator == "~=":
+        return value in (actual if isinstance(actual, list) else str(actual).split())
+    text = " ".join(actual) if isinstance(actual, list) else str(actual)
+    return operator == "" or text == value
+
+
+_COMPOUND = re.compile(r"^([a-zA-Z][\w-]*|\*)?((?:[.#][\w-]+|\[[\w-]+(?:~?=(?:[\w-]+|'[^'\]]*'|\"[^\"\]]*\"))?\])*)$")
+_PIECE = re.compile(r"""[.#][\w-]+|\[([\w-]+)(?:(~?=)(?:([\w-]+)|'([^']*)'|"([^"]*)"))?\]""")
+
+
+@lru_cache(maxsize=512)
+def _simple_chain(alternative: str) -> tuple[_Compound, ...] | None:
+    """``"div.a span"`` as compounds joined by descendant combinators; None if soupsieve is needed."""
+    chain = []
+    for part in alternative.split():
+        m = _COMPOUND.match(part)
+        if m is None or not (m.group(1) or m.group(2)):
+            return None
+        compound = _compound(m.group(1), m.group(2))
+        if compound is None:
+            return None
+        chain.append(compound)
+    return tuple(chain) or None
+
+
+def _compound(tag: str | None, rest: str) -> _Compound | None:
+    classes, idents, attrs = [], [], []
+    for piece in _PIECE.finditer(rest):
+        text = piece.group(0)
+        if text[0] == ".":
+            classes.append(text[1:])
+        elif text[0] == "#":
+            idents.append(text[1:])
+        else:
+            value = next((v for v in piece.group(3, 4, 5) if v is not None), "")
+            attrs.append((piece.group(1).lower(), piece.group(2) or "", value))
+    if len(idents) > 1:
+        return None
+    name = tag.lower() if tag and tag != "*" else None
+    return _Compound(name, tuple(classes), idents[0] if idents else None, tuple(attrs))
+
+
+class Index:
+    """The page's elements in document order, by tag and by class, from one walk of the tree.
+
+    Simple selectors are answered from the index; anything else goes to soupsieve. Build it
+    before changing the tree.
+    """
+
+    def __init__(self, root: BeautifulSoup) -> None:
+        self.root = root
+        self.elements: list[Tag] = root.find_all(True)
+        self.position = {id(el): i for i, el in enumerate(self.elements)}
+        self.by_tag: dict[str, list[Tag]] = {}
+        self.by_class: dict[str, list[Tag]] = {}
+        self._spans: dict[int, tuple[int, int]] = {}
+        for el in self.elements:
+            self.by_tag.setdefault(el.name, []).append(el)
+            for name in el.get("class") or ():
+                self.by_class.setdefault(name, []).append(el)
+
+    def select(self, selector: str, scope: Tag | None = None) -> list[Tag]:
+        """Every element matching the group, in document order (inside ``scope`` when given)."""
+        found = {id(el): el for alt in _alternatives(selector) for el in self._matches(alt, scope)}
+        return sorted(found.values(), key=lambda el: self.position.get(id(el), 0))
+
+    def first(self, selector: str | None, scope: Tag | None = None) -> Tag | None:
+        """The first match of the first alternative that matches anything (alternatives in priority order)."""
+        for alternative in _alternatives(selector) if selector else ():
+            found = self._matches(alternative, scope)
+            if found:
+                return found[0]
+        return None
+
+    def _matches(self, alternative: str, scope: Tag | None) -> list[Tag]:
+        chain = _simple_chain(alternative)
+        if chain is None:
+            return (scope or self.root).select(alternative)
+        *ancestors, last = chain
+        low, high = self._span(scope)
+        found = [el for el in self._pool(last) if low < self.position[id(el)] < high and last.matches(el)]
+        if ancestors:  # descendants of the outermost compound's matches, then the rest of the chain
+            spans = [self._span(a) for a in self._pool(ancestors[0]) if ancestors[0].matches(a)]
+            found = [el for el in found if any(lo < self.position[id(el)] < hi for lo, hi in spans)]
+            if len(ancestors) > 1:
+                found = [el for el in found if _has_ancestors(el, ancestors)]
+        return found
+
+    def _pool(self, compound: _Compound) -> list[Tag]:
+        if compound.classes:
+            return self.by_class.get(compound.classes[0], [])
+        return self.by_tag.get(compound.tag, []) if compound.tag else self.elements
+
+    def _span(self, scope: Tag | None) -> tuple[int, int]:
+        """Positions strictly between which ``scope``'s descendants lie."""
+        if scope is None or id(scope) not in self.position:
+            return -1, len(self.elements)
+        span = self._spans.get(id(scope))
+        if span is None:
+            start = self.position[id(scope)]
+            span = self._spans[id(scope)] = (start, start + len(scope.find_all(True)) + 1)
+        return span
+
+
+def _has_ancestors(el: Tag, chain: list[_Compound]) -> bool:
+    """Descendant combinators: each compound of ``chain`` matches an ancestor, right to left."""
+    pending = len(chain) - 1
+    for parent in el.parents:
+        if pending < 0:
+            break
+        if chain[pending].matches(parent):
+            pending -= 1
+    return pending < 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A parsed page: the tree, its index, and the base URL for relative links."""
+
+    soup: BeautifulSoup
+    index: Index
+    base: str
+
+    @classmethod
+    def parse(cls, html: str, url: str) -> Page:
+        soup = BeautifulSoup(html, "lxml")
+        index = Index(soup)
+        base_tag = next((t for t in index.by_tag.get("base", ()) if t.get("href")), None)
+        return cls(soup, index, urljoin(url, str(base_tag["href"])) if base_tag is not None else url)
+
+    def tags(self, name: str, **attrs: str) -> list[Tag]:
+        """Elements named ``name`` whose multi-valued attributes contain the given words."""
+        return [el for el in self.index.by_tag.get(name, []) if all(_has_word(el, a, w) for a, w in attrs.items())]
+
+
+def _has_word(el: Tag, attr: str, word: str) -> bool:
+    value = el.get(attr)
+    words = value if isinstance(value, list) else str(value or "").split()
+    return word in (w.lower() for w in words)
+
+
+def text_of(el: Tag | None) -> str:
+    """An element's text on one line, whitespace collapsed, NFC ("" without an element)."""
+    return normalize(" ".join(el.get_text(" ").split())) if el is not None else ""
