@@ -30,8 +30,9 @@ def check_source(source: Source, fetcher: Fetcher, *, out: TextIO) -> bool:
         return False
     html = text.decode_html(page.content, page.content_type)
     out.write(f"\nlisting {page.final_url} (HTTP {page.status}, {len(page.content)} bytes)\n")
-    _print_matches(out, scrape.explain_listing(html, page.final_url, source.listing))
-    listing = scrape.parse_listing(html, page.final_url, source.listing)
+    hosts = source.allowed_hosts
+    _print_matches(out, scrape.explain_listing(html, page.final_url, source.listing, allowed_hosts=hosts))
+    listing = scrape.parse_listing(html, page.final_url, source.listing, allowed_hosts=hosts)
     out.write(f"  -> {len(listing.items)} articles, next page: {listing.next_page or '-'}\n")
     for item in listing.items[:10]:
         out.write(f"     {item.date_text or '':<22} {item.title or ''}\n{'':>29}{item.url}\n")

@@ -151,7 +151,7 @@ def _fetch_listing_page(run: _Run, store: Store, fetcher: Fetcher, url: str, pag
 
 def _parse_listing(page: Page, source: Source) -> Listing:
     html = text.decode_html(page.content, page.content_type)
-    return scrape.parse_listing(html, page.final_url, source.listing)
+    return scrape.parse_listing(html, page.final_url, source.listing, allowed_hosts=source.allowed_hosts)
 
 
 def _to_fetch(items: Sequence[ListingItem], first_page: set[str], store: Store) -> list[tuple[ListingItem, bool]]:
