@@ -1,7 +1,7 @@
 """Recommendation lists: the numbered or bulleted items that follow "kiến nghị", "đề xuất",
 "recommended", "proposed" and the like.
 
-Lists arrive as lines keeping their markers ("1.", "1)", "(1)", "a)", "•", "-", "–",
+Lists arrive as lines keeping their markers ("1.", "1)", "1/", "(1)", "1.1", "a)", "(i)", "•", "-", "–",
 "Một là, ...", "Thứ nhất, ..."), possibly indented; "Một là, ... Hai là, ..." and "(1) ...;
 (2) ..." may also run inline in one paragraph. The first item's marker decides the top level;
 items with another marker (or deeper indentation) are sub-items of the top-level item above
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 _ORDINAL_WORDS = r"(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
 _ITEM = re.compile(
     r"^(?P<indent>[ \t\u00a0]*)(?P<label>"
-    r"(?P<num>\d{1,2})[.)](?!\d)|\((?P<pnum>\d{1,2})\)|(?P<alpha>[a-zđ])[.)]|\((?P<palpha>[a-zđ])\)"
+    r"(?P<subnum>\d{1,2}\.\d{1,2})\.?(?![\d.])|(?P<num>\d{1,2})[.)/](?!\d)|\((?P<pnum>\d{1,2})\)"
+    r"|\((?P<proman>i{1,3}|iv|vi{0,3}|ix|x)\)|(?P<alpha>[a-zđ])[.)/]|\((?P<palpha>[a-zđ])\)"
     r"|(?P<roman>[IVX]{1,4})[.)]|(?P<bullet>[•·●▪◦○■□➢➤►✓✔*+\-–—])"
     rf"|(?P<word>{_ORDINAL_WORDS})\s*[,:.]?)\s*(?P<text>\S.*)$"
 )
@@ -117,8 +118,8 @@ def _parse_item(line: str) -> _Item | None:
 def _marker_kind(found: re.Match[str]) -> str:
     """The marker's shape: "1." and "2." share it, "1." and "1)" do not."""
     label = found["label"].strip()
-    shapes = (("num", "1" + label[-1]), ("pnum", "(1)"), ("alpha", "a" + label[-1]), ("palpha", "(a)"),
-              ("roman", "I" + label[-1]), ("word", "word"))
+    shapes = (("subnum", "1.1"), ("num", "1" + label[-1]), ("pnum", "(1)"), ("proman", "(i)"), ("alpha", "a" + label[-1]),
+              ("palpha", "(a)"), ("roman", "I" + label[-1]), ("word", "word"))
     return next((shape for group, shape in shapes if found[group]), label)
 
 

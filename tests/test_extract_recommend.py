@@ -127,3 +127,11 @@ def test_english_dash_sub_items():
 )
 def test_weak_words_need_an_introducing_colon(text):
     assert find_recommendations(text) == []
+
+
+def test_slash_numbers_with_decimal_sub_items_and_roman_numerals():
+    text = "Hội nghị kiến nghị:\n1/ Hoàn thiện chính sách.\n2/ Tăng cường đào tạo.\n2.1. Cán bộ quản lý.\n2.2. Kỹ thuật viên.\n3/ Huy động vốn."
+    items = find_recommendations(text)
+    assert [r.label for r in items] == ["1/", "2/", "3/"] and items[1].sub_items == ("Cán bộ quản lý.", "Kỹ thuật viên.")
+    roman = "The mission recommends:\n(i) set up a fund;\n(ii) train auditors;\n(iii) monitor results."
+    assert [r.label for r in find_recommendations(roman)] == ["(i)", "(ii)", "(iii)"]
