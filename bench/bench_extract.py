@@ -6,8 +6,8 @@ Builds WordPress pages around a ~4 KB Vietnamese report in the site's shape (a t
 page, and a bare skeleton for a worst case) — or reads ``--page`` and takes its text — then
 prints the median time of `feeds.extract.extract` on the article text, the median time of
 `BeautifulSoup(page, "lxml")` on each page, and their ratio (target: extraction ≤ 20% of the
-parse). A last table shows extraction time as the article doubles (linear time: the per-KB
-column stays flat).
+parse). Two last tables show extraction time as the article doubles (linear time: the per-KB column
+stays flat) and on pathological inputs as they double (ratios near 2).
 """
 
 from __future__ import annotations
@@ -153,6 +153,31 @@ def main() -> None:
         body = article_text(kb * 1024)
         t = median_seconds(lambda: extract(body, language=Language.VI, published=PUBLISHED, title=TITLE), max(5, args.repeat // kb))
         print(f"{kb:>6} {t * 1000:9.3f} {t * 1000 / kb:10.3f}")
+    adversarial_scaling()
+
+
+ADVERSARIAL = {
+    "many events": lambda n: "\n\n".join(
+        f"Ngày {(dt.date(1990, 1, 1) + dt.timedelta(days=i)):%d/%m/%Y}, VNCPC tổ chức hội thảo tại Hà Nội." for i in range(n)
+    ),
+    "many lists": lambda n: "\n\n".join(f"Hội nghị kiến nghị:\n1. Mục {i}.\n2. Mục hai.\n  • mục con" for i in range(n)),
+    "inline labels": lambda n: "Hội nghị đề xuất: " + " ".join(f"(1) việc {i};" for i in range(n)),
+    "one long sentence": lambda n: "Hội thảo ngày " + ", ".join(f"{i % 28 + 1}/{i % 12 + 1}" for i in range(n)),
+    "long organiser list": lambda n: "Hội thảo do " + " và ".join("Bộ Công Thương" for _ in range(n)) + " tổ chức ngày 5/6/2019.",
+}
+
+
+def adversarial_scaling() -> None:
+    """Extraction time on pathological shapes as their size doubles (linear: each ratio near 2)."""
+    print("\nadversarial inputs: seconds at n, 2n, 4n and the ratios")
+    for name, make in ADVERSARIAL.items():
+        times = []
+        for n in (2000, 4000, 8000):
+            body = make(n)
+            started = time.perf_counter()
+            extract(body, language=Language.VI, published=PUBLISHED)
+            times.append(time.perf_counter() - started)
+        print(f"{name:22} {times[0]:7.3f} {times[1]:7.3f} {times[2]:7.3f}   x{times[1] / times[0]:.2f} x{times[2] / times[1]:.2f}")
 
 
 if __name__ == "__main__":

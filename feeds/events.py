@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 _DIGIT = re.compile(r"\d")
 _MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 _TIME_LABEL = re.compile(r"\W{0,3}(?:thời gian|ngày giờ|thời gian tổ chức|time|date|dates|when)\s*:", re.IGNORECASE)
+_RECENT = 20  # a new mention is compared with this many latest events (keeps detection linear)
 _LOOK_BACK = 6  # sentences a "Thời gian:" line may be below its event's name
 
 
@@ -58,14 +59,11 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     day = published.date()
     default = Tense.ANNOUNCEMENT if ANNOUNCING_TITLE.search(title or "") else Tense.UNKNOWN
     drafts: list[_Draft] = []
+    by_dates: dict[tuple[dt.date, dt.date], _Draft] = {}
     known = _Sentences(sentences, title)
     for index in range(len(sentences)):
         for draft in _anchors(index, known, day, default):
-            same = next((d for d in drafts if _same_event(d, draft)), None)
-            if same is None:
-                drafts.append(draft)
-            elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
-                same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
+            _add(drafts, by_dates, draft)
     if not drafts and title and sentences:
         return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
     events = []
@@ -74,6 +72,18 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
         scope = [draft.anchor, *range(draft.anchor + 1, end), *(range(draft.anchor) if n == 0 else ())]
         events.append(_finish(draft, sentences, scope, title, published=day))
     return events
+
+
+def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], draft: _Draft) -> None:
+    """Append ``draft`` unless it is another mention of a known event (then perhaps sharpen that one's date)."""
+    key = (draft.date.start, draft.date.end)
+    same = by_dates.get(key) or next((d for d in drafts[-_RECENT:] if _same_event(d, draft)), None)
+    if same is None:
+        drafts.append(draft)
+        by_dates[key] = draft
+    elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
+        same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
+        by_dates[key] = same
 
 
 def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:

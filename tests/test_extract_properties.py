@@ -141,3 +141,14 @@ def test_deeply_nested_lists():
     lines = ["Các kiến nghị:", ""] + [" " * depth + "• mục lồng nhau cấp " + str(depth) for depth in range(3000)]
     items = find_recommendations("\n".join(lines))
     assert len(items) == 1 and len(items[0].sub_items) == 2999
+
+
+@pytest.mark.timeout(60)
+def test_thousands_of_distinct_events_and_their_double():
+    def article(n: int) -> str:
+        days = (dt.date(1990, 1, 1) + dt.timedelta(days=i) for i in range(n))
+        return "\n\n".join(f"Ngày {d:%d/%m/%Y}, VNCPC tổ chức hội thảo tại Hà Nội." for d in days)
+
+    published = dt.datetime(2030, 1, 1, tzinfo=VN)
+    assert len(extract(article(2000), language=Language.VI, published=published).events) == 2000
+    assert len(extract(article(4000), language=Language.VI, published=published).events) == 4000
