@@ -50,7 +50,7 @@ def _vi_day_month(n: int) -> str:
     """A day, then optionally "/month[/year]" or " tháng month [năm year]"; groups numbered ``n``."""
     day = _D1 if n == 1 else rf"(?P<d{n}>{_D})"
     return (
-        rf"{day}(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}))?(?![\d/])"
+        rf"{day}(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])"
         rf"|\s+tháng\s+(?P<mt{n}>\d{{1,2}})(?:\s*(?:,\s*)?(?:năm\s+|/)(?P<yt{n}>\d{{4}}))?)?"
     )
 
@@ -58,7 +58,7 @@ def _vi_day_month(n: int) -> str:
 _VI_DAY = re.compile(
     _vi_day_month(1)
     + r"(?:\s*,\s*\d{1,2}(?!\d))*"
-    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:ngày\s+)?"
+    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*,?\s*)?(?:ngày\s+)?"
     + _vi_day_month(2)
     + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
     re.IGNORECASE,
@@ -167,6 +167,14 @@ def _int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
+def _year(value: str | None) -> int | None:
+    """A written year; two digits ("15/3/19") mean 2000-2049 or 1950-1999."""
+    if not value:
+        return None
+    year = int(value)
+    return year if len(value) == 4 else (2000 + year if year < 50 else 1900 + year)
+
+
 def _month(value: str | None) -> int | None:
     return _MONTHS.get(value.rstrip(".").capitalize() if value.isupper() else value.rstrip(".")) if value else None
 
@@ -181,7 +189,7 @@ def _read_vi_day(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
         return None
     g = m.groupdict()
     m1, m2 = _int(g["m1"] or g["mt1"]), _int(g["m2"] or g["mt2"])
-    y1, y2 = _int(g["y1"] or g["yt1"]), _int(g["y2"] or g["yt2"]) or _int(g["y3"])
+    y1, y2 = _year(g["y1"] or g["yt1"]), _year(g["y2"] or g["yt2"]) or _int(g["y3"])
     d2 = _int(g["d2"])
     if m1 is not None and m2 is None:  # "ngày 17/8, 20 đại biểu": the second number is no day
         d2, y1 = None, y1 or _int(g["y3"])

@@ -78,6 +78,11 @@ _VI_BY = re.compile(
     r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
     r"(?=\s*(?:[.;:]|,|\s+(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
 )
+_ORGANIZER_LABEL = re.compile(
+    r"\W{0,3}(?:đơn vị tổ chức|cơ quan tổ chức|ban tổ chức|đơn vị chủ trì|organi[sz]ers?|organi[sz]ed by|hosts?)\s*:\s*"
+    r"(?P<orgs>[^\n]{2,300})",
+    re.IGNORECASE,
+)
 # "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y tổ chức": the partners after "chủ trì"
 _VI_DO_MORE = re.compile(r"\s*,?\s*(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
 _VI_VERB = re.compile(
@@ -109,6 +114,9 @@ _PLACE_PREFIX = re.compile(
 
 def read_organizers(sentence: str) -> list[str]:
     """The organisers a sentence names, in order, or []."""
+    labelled = _ORGANIZER_LABEL.match(sentence)
+    if labelled:  # "Đơn vị tổ chức: Sở Công Thương, VNCPC"
+        return split_organizers(labelled["orgs"])
     for pattern in (_VI_DO, _VI_BY, _EN_BY):
         found = pattern.search(sentence)
         if found:
@@ -240,8 +248,12 @@ def _all_place_words(words: list[str]) -> bool:
 
 # --------------------------------------------------------------------------- participants
 
+_NUMBER_WORDS = {
+    "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
+}
 _COUNT = re.compile(
-    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5})(?![\d.,]\d)\s*\+?\s+"
+    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)(?![\d.,]\d)\s*\+?\s+"
     r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
     r"|nông dân|thành viên|học sinh|hội viên"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
@@ -273,6 +285,7 @@ def read_participants(sentence: str) -> int | None:
                 continue
         if _NOT_ATTENDING.search(sentence[max(0, found.start() - 20) : found.start()]):
             continue
-        value = int(re.sub(r"[.,]", "", found["n"]))
+        written = found["n"].lower()
+        value = _NUMBER_WORDS[written] if written in _NUMBER_WORDS else int(re.sub(r"[.,]", "", written))
         best = value if best is None else max(best, value)
     return best

@@ -35,6 +35,8 @@ def only(sentence: str, published: dt.date, tense: Tense = Tense.UNKNOWN):
         ("took place from 3 to 5 June 2019 in Hanoi", D(2019, 6, 10), D(2019, 6, 3), D(2019, 6, 5)),
         ("on March 12-14, 2017", D(2017, 3, 20), D(2017, 3, 12), D(2017, 3, 14)),
         ("On 21 and 22 November, a mission visited", D(2018, 11, 26), D(2018, 11, 21), D(2018, 11, 22)),
+        ("từ 8h ngày 15/3 đến 17h ngày 16/3/2019", D(2019, 4, 1), D(2019, 3, 15), D(2019, 3, 16)),
+        ("ngày 15/3/19 tại Hà Nội", D(2019, 4, 1), D(2019, 3, 15), D(2019, 3, 15)),
     ],
 )
 def test_day_forms(sentence, published, start, end):
