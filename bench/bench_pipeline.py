@@ -37,6 +37,29 @@ PARA = (
 )
 
 
+def wordpress_chrome() -> tuple[str, str]:
+    """Header/menu and sidebar/footer like a real WordPress theme (~50 KB): what real pages carry."""
+    menu = "".join(
+        f'<li class="menu-item menu-item-type-taxonomy menu-item-{k}"><a href="/chuyen-muc/muc-{k}/">'
+        f"Chuyên mục sản xuất sạch hơn số {k}</a></li>"
+        for k in range(140)
+    )
+    recent = "".join(
+        f'<li><a href="/tin-tuc/bai-cu-{k}/">Tin cũ về tiết kiệm năng lượng và hiệu quả tài nguyên {k}</a>'
+        f'<span class="post-date">0{1 + k % 9}/05/2019</span></li>'
+        for k in range(60)
+    )
+    header = (f'<header id="masthead" class="site-header"><div class="site-branding">VNCPC</div>'
+              f'<nav class="main-navigation"><ul id="primary-menu" class="menu">{menu}</ul></nav></header>')
+    footer = (f'<aside id="secondary" class="widget-area"><section class="widget widget_recent_entries">'
+              f"<ul>{recent}</ul></section></aside>"
+              f'<footer id="colophon"><p>Trung tâm Sản xuất sạch Việt Nam</p>{menu}</footer>')
+    return header, footer
+
+
+CHROME = ("", "")
+
+
 def article_page(i: int) -> str:
     d = 1 + i % 27
     body = "".join(f"<p>{PARA.format(d=d, d2=d + 1, m=1 + i % 12, i=i)}</p>" for _ in range(5))
@@ -44,11 +67,11 @@ def article_page(i: int) -> str:
     return (
         f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Bài {i}</title>'
         f'<link rel="canonical" href="/tin-tuc/bai-{i}/"><script>var x = {i};</script></head><body>'
-        f'<header><nav><a href="/">Trang chủ</a></nav></header><article class="post type-post">'
+        f'{CHROME[0]}<article class="post type-post">'
         f'<h1 class="entry-title">Hội thảo sản xuất sạch hơn lần thứ {i}</h1>'
         f'<div class="date">08:20 | {d:02d}/{1 + i % 12:02d}/2019</div><div class="entry-content">{body}'
         f"<p>Hội thảo đã thống nhất một số kiến nghị:</p>{recs}<div class='share'>Chia sẻ</div></div>"
-        f"</article><footer>VNCPC</footer></body></html>"
+        f"</article>{CHROME[1]}</body></html>"
     )
 
 
@@ -59,7 +82,8 @@ def listing_page(ids: list[int], next_url: str | None) -> str:
         for i in ids
     )
     nxt = f'<a class="next" href="{next_url}">Sau</a>' if next_url else ""
-    return f'<!doctype html><html><head><meta charset="utf-8"></head><body>{items}{nxt}</body></html>'
+    return (f'<!doctype html><html><head><meta charset="utf-8"></head><body>{CHROME[0]}{items}{nxt}'
+            f"{CHROME[1]}</body></html>")
 
 
 def build_site(site: FixtureSite, n: int, per_page: int) -> list[bytes]:
@@ -84,7 +108,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=200)
     ap.add_argument("--per-page", type=int, default=20)
+    ap.add_argument("--bare", action="store_true", help="6 KB pages without a theme's menus and sidebar")
     args = ap.parse_args()
+    global CHROME
+    CHROME = ("", "") if args.bare else wordpress_chrome()
     with FixtureSite() as site, tempfile.TemporaryDirectory() as tmp:
         pages = build_site(site, args.articles, args.per_page)
         source = Source(
@@ -114,7 +141,9 @@ def main() -> None:
             hits = [h for h in site.requests() if h.path != "/robots.txt"]
         store.close()
     n = len(pages)
-    print(f"pages (listing + articles):          {n}")
+    size = sum(map(len, pages)) / n / 1024
+    print(f"pages (listing + articles):          {n}, {size:.0f} KB on average "
+          f"({'bare' if args.bare else 'with a WordPress theme'})")
     print(f"pipeline fetch+parse+extract+store:  {pipeline_s:.2f} s = {n / pipeline_s:.0f} pages/s")
     print(f"BeautifulSoup(lxml) parse alone:     {parse_s:.2f} s = {n / parse_s:.0f} pages/s")
     print(f"pipeline / parse ratio:              {pipeline_s / parse_s:.2f}x "

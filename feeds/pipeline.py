@@ -42,6 +42,7 @@ class _Run:
     articles: list[Article] = field(default_factory=list)
     first_page: tuple[str, Validators] | None = None  # remembered once the run succeeded
     first_page_urls: set[str] = field(default_factory=set)  # known ones are re-checked for edits
+    validators: dict[str, Validators] = field(default_factory=dict)  # of scraped articles, saved at the end
 
 
 def refresh_source(
@@ -192,7 +193,7 @@ def _read_articles(
         if article is not None:
             run.articles.append(article)
             if item.url in rechecks or page.etag or page.last_modified:
-                store.set_validators(item.url, Validators(page.etag, page.last_modified))
+                run.validators[item.url] = Validators(page.etag, page.last_modified)
 
 
 def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) -> Article | None:
@@ -255,7 +256,9 @@ def _finish(
     if ok and run.failed == 0 and run.first_page is not None:
         # Remembered only once every article of the page is stored: a 304 next time must not
         # hide an article that failed this time.
-        store.set_validators(*run.first_page)
+        run.validators[run.first_page[0]] = run.first_page[1]
+    if run.validators:
+        store.set_many_validators(run.validators)
     result = RefreshResult(
         source_id=source.id,
         pages_fetched=run.pages,

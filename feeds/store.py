@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -545,10 +545,15 @@ class Store:
         return Validators(etag=row.etag, last_modified=row.last_modified) if row is not None else Validators()
 
     def set_validators(self, url: str, value: Validators) -> None:
-        fields = {"etag": value.etag, "last_modified": value.last_modified}
+        self.set_many_validators({url: value})
+
+    def set_many_validators(self, values: Mapping[str, Validators]) -> None:
+        """Remember validators for several URLs in one transaction."""
         with self._write() as conn:
-            if conn.execute(update(validators).where(validators.c.url == url).values(**fields)).rowcount == 0:
-                conn.execute(insert(validators).values(url=url, **fields))
+            for url, value in values.items():
+                fields = {"etag": value.etag, "last_modified": value.last_modified}
+                if conn.execute(update(validators).where(validators.c.url == url).values(**fields)).rowcount == 0:
+                    conn.execute(insert(validators).values(url=url, **fields))
 
     # ----------------------------------------------------------------- source health
 
