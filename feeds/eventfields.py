@@ -171,7 +171,9 @@ _LOC_PART_WORDS = frozenset(
 )
 _VENUE = re.compile(
     r"\b(?:khách sạn|trung tâm|hội trường|nhà|trường|đại học|viện|bộ|trụ sở|cung|văn phòng|ubnd|sở|tòa|phòng|resort"
-    r"|hotel|centre|center|hall|university|building|headquarters|office|convention|palace|room|plaza)\b",
+    r"|công viên|quảng trường|sân vận động|bảo tàng|nhà hát|khu|làng|cụm|nhà máy|công ty|xưởng"
+    r"|hotel|centre|center|hall|university|building|headquarters|office|convention|palace|room|plaza|park|museum"
+    r"|theatre|theater|stadium|square|factory|plant|campus)\b",
     re.IGNORECASE,
 )
 _EVENT_WORD = re.compile(r"^(?:hội nghị|hội thảo|diễn đàn|lễ|buổi|khóa|lớp|cuộc|phiên|các|những|đây|đó|đâu|nhiều|mỗi|từng)\b", re.IGNORECASE)
@@ -192,7 +194,8 @@ def read_location(sentence: str) -> str | None:
             text = sentence[found.end() : found.end() + 200]
             end = _LOC_END.search(text)
             venue = _trim_venue(text[: end.start()] if end else text)
-            if venue and (find_places(venue) or _VENUE.search(venue)):
+            first = venue.split(",", 1)[0] if venue else ""
+            if venue and (find_places(venue) or _VENUE.search(venue)) and (_is_place(first) or "(" in first):
                 return venue
             if venue and fallback is None and venue[0].isupper() and _HELD.search(sentence, max(0, found.start() - 16), found.start()):
                 fallback = venue
@@ -205,6 +208,11 @@ def read_location(sentence: str) -> str | None:
 _PLACE_LABEL = re.compile(r"\W{0,3}(?:địa điểm|venue|location|place|where)\s*:\s*(?P<loc>[^\n]{2,200})", re.IGNORECASE)
 _DATELINE = re.compile(r"\s*(?P<loc>[A-ZĐ][^\W\d_]*(?:\s+[A-ZĐ][^\W\d_]*){0,3})\s*,\s*\d")
 _HELD = re.compile(r"(?:held|took place|take place|takes place|hosted|diễn ra|tổ chức|khai mạc)\s*$", re.IGNORECASE)
+
+
+def _is_place(text: str) -> bool:
+    """A venue's first part must itself be a place: "Tourism, Thua Thien Hue province" is not one."""
+    return bool(find_places(text) or _VENUE.search(text) or _PLACE_PREFIX.match(text))
 
 
 def _trim_venue(text: str) -> str | None:

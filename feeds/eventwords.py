@@ -80,6 +80,7 @@ _GENERIC_BEFORE = re.compile(
     r"|framework of(?: the)?|sidelines of(?: the)?|during the)\s+|\d\s+)$",
     re.IGNORECASE,
 )
+_VENUE_AFTER = re.compile(r"\s+(?:Centre|Center|Hall|Palace|Hotel|Park|Building|Room|Complex|Venue)\b")
 # A dated sentence with one of these verbs but no event word takes its event word from the next sentence.
 EVENT_VERB = _Phrases(
     "tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|thăm|held|took place"
@@ -94,7 +95,8 @@ _EN_NAME_STOP = re.compile(
     r"|in\s+(?:[A-ZĐ]\w+\s+)?(?:City|Province)\b|in\s+(?:Hanoi|Ha Noi|Da Nang|Ho Chi Minh|Hue|Can Tho|Hai Phong)"
     r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought)\b)"
 )
-_QUOTED = re.compile(r"""\s*["“][^"”\n]{1,200}["”]""")
+_OPEN_QUOTE = re.compile(r"[\"“]")
+_CLOSE_QUOTE = re.compile(r"[\"”]")
 _EN_LEFT = re.compile(r"(?:(?:[A-Z][\w'&-]*|\d{4}|of|and|on|for)\s+){0,8}$")
 _MAX_NAME = 160
 
@@ -114,6 +116,8 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
     found = []
     for start in positions:
         mention = KIND.match(sentence, start)
+        if mention and _VENUE_AFTER.match(sentence, mention.end()):
+            continue  # "Exhibition Centre", "Conference Hall": a place, not the event
         if mention and not _GENERIC_BEFORE.search(sentence, max(0, start - 20), start):
             found.append(mention)
     return found
@@ -140,12 +144,22 @@ def event_name(sentence: str, mention: re.Match[str]) -> str:
     """The event's name as written around its event word."""
     if mention.group().isascii() and not _is_vietnamese(sentence):
         return _en_name(sentence, mention)
-    quoted = _QUOTED.match(sentence, mention.end())
-    if quoted:
-        return sentence[mention.start() : quoted.end()].strip()
     rest = sentence[mention.end() : mention.end() + _MAX_NAME]
-    stop = _VI_NAME_STOP.search(rest)
-    return (mention.group() + (rest[: stop.start()] if stop else rest)).strip()
+    return (mention.group() + rest[: _name_end(rest, _VI_NAME_STOP)]).strip()
+
+
+def _name_end(rest: str, stops: re.Pattern[str]) -> int:
+    """Where a name ends in ``rest``: at the first stop outside quotes ("Hội thảo "A: B" tại ...")."""
+    at = 0
+    while True:
+        stop = stops.search(rest, at)
+        quote = _OPEN_QUOTE.search(rest, at, stop.start() if stop else len(rest))
+        if quote is None:
+            return stop.start() if stop else len(rest)
+        closing = _CLOSE_QUOTE.search(rest, quote.end())
+        if closing is None:
+            return stop.start() if stop else len(rest)
+        at = closing.end()
 
 
 def _en_name(sentence: str, mention: re.Match[str]) -> str:
@@ -154,8 +168,7 @@ def _en_name(sentence: str, mention: re.Match[str]) -> str:
     while prefix and prefix.split()[0] in {"The", "A", "An", "of", "and", "on", "for", "On", "In", "At"}:
         prefix = prefix.split(None, 1)[1] if len(prefix.split()) > 1 else ""
     rest = sentence[mention.end() : mention.end() + _MAX_NAME]
-    stop = _EN_NAME_STOP.search(rest)
-    return (prefix + mention.group() + (rest[: stop.start()] if stop else rest)).strip()
+    return (prefix + mention.group() + rest[: _name_end(rest, _EN_NAME_STOP)]).strip()
 
 
 def _is_vietnamese(text: str) -> bool:
@@ -172,7 +185,7 @@ def better_name(kind: EventKind, candidates: list[str]) -> tuple[str, str] | Non
     """A fuller name for an event of ``kind`` ("Hội thảo" → "Hội thảo \"Kinh tế tuần hoàn\""), with its sentence."""
     for sentence in candidates:
         for mention in KIND.finditer(sentence):
-            if kind_of(mention) is kind and not _GENERIC_BEFORE.search(sentence[max(0, mention.start() - 20) : mention.start()]):
+            if kind_of(mention) is kind and mentions_at(sentence, [mention.start()]):
                 name = event_name(sentence, mention)
                 if not is_generic(name):
                     return name, sentence

@@ -239,3 +239,13 @@ def test_announcement_with_time_and_place_labels():
     assert (event.start, event.time_of_day, event.status) == (dt.date(2019, 3, 15), dt.time(8, 30), EventStatus.UPCOMING)
     assert event.location == "Hội trường tầng 3, Bộ Công Thương, 54 Hai Bà Trưng, Hà Nội" and event.province == "Hà Nội"
     assert event.organizers == ("VNCPC",)
+
+
+def test_names_keep_their_quoted_titles_and_skip_venue_names():
+    text = 'Chiều 14/3, tại Hà Nội, Bộ Công Thương tổ chức Hội nghị tổng kết Dự án "Sản xuất sạch: kết quả và bài học" giai đoạn 2015 – 2019.'
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 3, 20, tzinfo=VN)).events[0]
+    assert event.name == 'Hội nghị tổng kết Dự án "Sản xuất sạch: kết quả và bài học" giai đoạn 2015 – 2019'
+    text = "The Green Industry Exhibition 2018 will be held from 24 to 27 October at the Quang Ninh Exhibition Centre in Ha Long City."
+    event = extract(text, language=Language.EN, published=dt.datetime(2018, 10, 1, tzinfo=VN)).events[0]
+    assert (event.name, event.province) == ("Green Industry Exhibition 2018", "Quảng Ninh")
+    assert read_location("The National Conference on Cleaner Production in Tourism will be held in Hue.") == "Hue"
