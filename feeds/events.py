@@ -74,6 +74,11 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     return events
 
 
+def _says_today(sentence: str) -> bool:
+    """ "Sáng nay", "hôm nay", "today", "this morning" (plain substring tests first: most sentences say none)."""
+    return ("nay" in sentence or "oday" in sentence or "his " in sentence) and _TODAY.search(sentence) is not None
+
+
 def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], draft: _Draft) -> None:
     """Append ``draft`` unless it is another mention of a known event (then perhaps sharpen that one's date)."""
     key = (draft.date.start, draft.date.end)
@@ -88,7 +93,7 @@ def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], 
 
 def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
     sentence = known.text[index]
-    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _TODAY.search(sentence)):
+    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _says_today(sentence)):
         return []  # every date form has a digit, an English month name or says "today"
     own, named_in = known.mentions(index), sentence
     if not own and index + 1 < len(known.text) and known.mentions(index + 1) and EVENT_VERB.search(known.words(index)):
