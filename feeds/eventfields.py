@@ -102,8 +102,10 @@ _TRAILING_VI = re.compile(
 )
 _CHAIR_THEN = re.compile(r"\s+chủ trì\s*,?\s*(?=phối hợp|kết hợp|cùng)")
 _LEADING_ADVERBIAL = re.compile(
-    r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm|sau đó|trước đó"
-    r"|on|in|at|from|during|last|this|next|earlier|recently|between|following|later)\b",
+    r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm"
+    r"|sau đó|trước đó|được|với sự|dưới sự|thực hiện|theo|hưởng ứng|cũng|đồng thời|bên cạnh|ngoài ra|qua đó|như vậy"
+    r"|on|in|at|from|during|last|this|next|earlier|recently|between|following|later|with|under|as part|thanks|within"
+    r"|also|meanwhile|furthermore|besides)\b",
     re.IGNORECASE,
 )
 _PLACE_PREFIX = re.compile(

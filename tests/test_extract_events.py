@@ -153,6 +153,8 @@ def test_articles_without_events(text):
         ("On 9 June, the Vietnam Cleaner Production Centre (VNCPC) in cooperation with UNIDO organised a workshop.", ["Vietnam Cleaner Production Centre", "UNIDO"]),
         ("Đơn vị tổ chức: Sở Công Thương Hà Nội và VNCPC", ["Sở Công Thương Hà Nội", "VNCPC"]),
         ("Trung tâm Sản xuất sạch Việt Nam trân trọng thông báo tổ chức hội thảo.", ["Trung tâm Sản xuất sạch Việt Nam"]),
+        ("Được sự hỗ trợ của Quỹ Môi trường toàn cầu, VNCPC đã tổ chức hội thảo.", ["VNCPC"]),
+        ("As part of the SWITCH-Asia programme, VNCPC and WWF organised a training course.", ["VNCPC", "WWF"]),
         ("Các báo cáo do các đại biểu trình bày.", []),
         ("Hội nghị đã được tổ chức tại Nha Trang.", []),
     ],
