@@ -284,12 +284,20 @@ _UNKNOWN_TENSE_FUTURE_DAYS = 60
 
 
 def _infer_year(make, published: dt.date, tense: Tense) -> dt.date:
-    """The occurrence nearest ``published``: past for a report, next for an announcement."""
-    candidate = _safe(make, published.year)
+    """The occurrence nearest ``published``: past for a report, next for an announcement.
+
+    With no tense to go by, the past occurrence, unless the next one is both nearer and close
+    (a date in the coming weeks is an announcement more often than a report of last year).
+    """
+    this_year = _safe(make, published.year)
+    past = this_year if this_year <= published else _safe(make, published.year - 1)
+    future = this_year if this_year > published else _safe(make, published.year + 1)
     if tense is Tense.ANNOUNCEMENT:
-        return candidate if candidate >= published else _safe(make, published.year + 1)
-    limit = 0 if tense is Tense.REPORT else _UNKNOWN_TENSE_FUTURE_DAYS
-    return candidate if (candidate - published).days <= limit else _safe(make, published.year - 1)
+        return this_year if this_year >= published else future
+    if tense is Tense.REPORT:
+        return past
+    ahead, behind = (future - published).days, (published - past).days
+    return future if ahead <= _UNKNOWN_TENSE_FUTURE_DAYS and ahead < behind else past
 
 
 def _safe(make, year: int) -> dt.date:

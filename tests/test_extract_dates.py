@@ -104,3 +104,9 @@ def test_not_event_dates(sentence):
 def test_several_dates_in_order():
     found = find_dates("Ngày 14/3 khai mạc, ngày 16/3 bế mạc.", published=D(2019, 4, 1))
     assert [m.start for m in found] == [D(2019, 3, 14), D(2019, 3, 16)]
+
+
+def test_without_tense_words_a_close_coming_date_beats_last_year():
+    assert only("ngày 10/1 tại Hà Nội", D(2019, 12, 20)).start == D(2020, 1, 10)
+    assert only("ngày 28/12 tại Hà Nội", D(2019, 1, 5)).start == D(2018, 12, 28)
+    assert only("ngày 15/3 tại Hà Nội", D(2019, 3, 20)).start == D(2019, 3, 15)
