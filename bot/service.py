@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0  # longest wait at shutdown for a scrape stuck in a request
 WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
 FAILING_NOTICE_AFTER = 3  # consecutive whole-source errors before the admins hear of it
 TOKEN_REFUSED = "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) and telegram.api_url"
 RETRY_CAP_SECONDS = 300.0  # longest pause between two attempts to reach Telegram at start-up
@@ -368,8 +367,8 @@ class Service:
     async def start_web(self, stack: contextlib.AsyncExitStack) -> None:
         app = create_app(self.web_config, self.health)
         if self.settings.telegram.webhook_url and self.token:
-            app.router.add_post(urlsplit(self.settings.telegram.webhook_url).path or DEFAULT_WEBHOOK_PATH,
-                                self._webhook)
+            # Telegram POSTs to the URL as given, so the route is its path (e.g. /telegram/webhook)
+            app.router.add_post(urlsplit(self.settings.telegram.webhook_url).path or "/", self._webhook)
         host, port = self.settings.http.host, self.settings.http.port
         try:
             runner = await start_server(app, host, port)

@@ -87,7 +87,11 @@ class Service:
             _, body = self.health()
             return all(s["last_success"] for s in body["sources"].values())
 
-        wait_for(seeded, 20, "the first scrape of every source", self.proc)
+        try:
+            wait_for(seeded, 30, "the first scrape of every source", self.proc)
+        except pytest.fail.Exception:
+            print(self.output()[-6000:])  # shown by pytest with the failure
+            raise
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         assert self.proc is not None
