@@ -27,10 +27,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.i18n import escape
 from bot.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
 from bot.settings import telegram_token
 from bot.web import FeedLink, WebConfig, create_app, start_server
-from feeds.errors import ConfigError, DeliveryError, FeedbotError
+from feeds.errors import ConfigError, DeliveryError, FeedbotError, PublishError
 from feeds.models import RefreshResult, Source, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,6 @@ def feed_links(sources: Sequence[Source]) -> list[FeedLink]:
 
 def health_notice(before: SourceHealth, after: SourceHealth, name: str, lang: str) -> str | None:
     """The admin alert (Telegram HTML) when a run changed a source's state, else None."""
-    from bot.i18n import escape
-
     texts = NOTICES.get(lang, NOTICES["en"])
     values = {"name": escape(name), "id": escape(after.source_id)}
     troubled = before.broken or before.consecutive_failures >= FAILING_NOTICE_AFTER
@@ -248,8 +247,11 @@ class Service:
                 results += ran
                 self._notify_admins(source, before, self.store.source_health(source.id))
         if not self._published or any(r.new or r.changed for r in results):
-            self._publish()
-            self._published = True
+            try:
+                self._publish()
+                self._published = True
+            except PublishError as exc:  # the alerts must not wait for a full disk
+                log.error("feeds not published: %s", exc)
         self.subs.fan_out()
         return results
 
@@ -315,13 +317,20 @@ class Service:
     async def housekeeping(self) -> None:
         keep = dt.timedelta(days=self.settings.delivery.keep_days)
         pruned = await asyncio.to_thread(self.subs.prune, dt.datetime.now(self.subs.tz) - keep)
-        done = await asyncio.to_thread(compact_database, self.store.engine, vacuum=False)
-        log.info("housekeeping pruned_outbox_rows=%d database=%s", pruned, done)
+        log.info("housekeeping pruned_outbox_rows=%d", pruned)
+        await self._compact(vacuum=False)
 
     async def vacuum(self) -> None:
-        async with self._lock:
-            done = await asyncio.to_thread(compact_database, self.store.engine, vacuum=True)
-        log.info("weekly database maintenance done=%s", done)
+        async with self._lock:  # no scrape writes meanwhile
+            await self._compact(vacuum=True)
+
+    async def _compact(self, *, vacuum: bool) -> None:
+        try:
+            done = await asyncio.to_thread(compact_database, self.store.engine, vacuum=vacuum)
+        except Exception as exc:  # e.g. "database is locked": the next run tries again
+            log.warning("database maintenance skipped error=%s", exc)
+            return
+        log.info("database maintenance done=%s", done)
 
     def reload(self) -> None:
         """SIGHUP: re-read sources.toml; an invalid file keeps the running configuration."""
@@ -333,10 +342,10 @@ class Service:
         self.sources = sources
         self.subs.source_names = self._names()
         self._published = False
-        change = self.jobs.sync(sources, run_now=True) if self.jobs else None
-        log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),
-                 ",".join(change.added) if change else "", ",".join(change.removed) if change else "",
-                 ",".join(change.rescheduled) if change else "")
+        if self.jobs is not None:
+            change = self.jobs.sync(sources, run_now=True)
+            log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),
+                     ",".join(change.added), ",".join(change.removed), ",".join(change.rescheduled))
 
     # ----------------------------------------------------------------- web
 
@@ -388,7 +397,7 @@ class Service:
             return web.Response(status=503, text="bot not started\n")
         try:
             update = Update.de_json(await request.json(), self.app.bot)
-        except ValueError:
+        except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not a Telegram update\n")
         await self.app.update_queue.put(update)
         return web.Response(text="ok\n")

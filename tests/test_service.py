@@ -267,3 +267,25 @@ async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_
         service.stopped.set()
         await asyncio.wait_for(task, 5)
     assert service.exit_status == 0
+
+
+async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, site, caplog):
+    from tests.test_e2e import EXTRA_SLUG, listing_with_extra
+
+    service = Service(ctx, token=None)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await service.cycle(service.sources)  # the silent first scrape
+        await asyncio.to_thread(service.subs.upsert_chat, 77)
+        await asyncio.to_thread(service.subs.subscribe, 77, "all")
+        await asyncio.to_thread(service.subs.set_mode, 77, "digest", digest_hour=0)
+        site.add("/tin-tuc/", listing_with_extra())
+        await service.cycle(service.sources[:1])
+        assert [r["status"] for r in service.subs.outbox_rows(chat_id=77)] == ["held"]
+        await service.digests()
+        rows = service.subs.outbox_rows(chat_id=77)
+        assert [(r["kind"], r["status"]) for r in rows] == [("alert", "digested"), ("digest", "pending")]
+        assert "Thanh Hóa" in rows[1]["text"] and EXTRA_SLUG in rows[1]["text"]
+        await service.housekeeping()
+        await service.vacuum()
+    assert "database maintenance done=optimize + vacuum" in caplog.text
