@@ -575,14 +575,26 @@ async def _run_once(service: Service, stack: contextlib.AsyncExitStack) -> int:
         await service.start_sender(stack)
     results = await service.cycle([s for s in service.sources if s.enabled])
     if service.sender is not None and not service._halt.is_set():
-        pending = await asyncio.to_thread(service.subs.pending_count)
-        timeout = 60.0 + 2 * pending / service.sender.config.global_per_second
-        try:
-            totals = await service.sender.drain(timeout=timeout)
-            log.info("outbox drained sent=%d failed=%d", totals["sent"], totals["failed"])
-        except TimeoutError as exc:
-            log.warning("%s; the rest is sent by the next run", exc)
+        await _drain(service)
     return 0 if all(r.ok for r in results) else 1
+
+
+async def _drain(service: Service) -> None:
+    """Send what is pending (a timeout proportional to the backlog); SIGTERM cuts it short."""
+    pending = await asyncio.to_thread(service.subs.pending_count)
+    timeout = 60.0 + 2 * pending / service.sender.config.global_per_second
+    drain = asyncio.create_task(service.sender.drain(timeout=timeout))
+    stop = asyncio.create_task(service.stopped.wait())
+    await asyncio.wait({drain, stop}, return_when=asyncio.FIRST_COMPLETED)
+    stop.cancel()
+    if not drain.done():
+        await service.sender.stop()  # the message in flight is finished and recorded
+    try:
+        totals = await drain
+    except TimeoutError as exc:
+        log.warning("%s; the rest is sent by the next run", exc)
+        return
+    log.info("outbox drained sent=%d failed=%d", totals["sent"], totals["failed"])
 
 
 def run_service(ctx: Any, *, once: bool = False) -> int:

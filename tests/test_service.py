@@ -24,6 +24,7 @@ from bot.scheduler import (
 )
 from bot.service import Service, feed_links, health_notice, health_report, in_daemon_thread
 from bot.settings import load_settings
+from bot.subscribers import Subscribers
 from feeds.models import ListingSelectors, Source, SourceHealth
 from feeds.publish import publish_all
 from feeds.store import Store, database_url
@@ -289,3 +290,21 @@ async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, si
         await service.housekeeping()
         await service.vacuum()
     assert "database maintenance done=optimize + vacuum" in caplog.text
+
+
+def test_run_once_with_a_token_delivers_the_new_article_before_exiting(tmp_path, ctx, site, botapi, monkeypatch):
+    from tests.test_e2e import EXTRA_SLUG, listing_with_extra
+
+    settings = tmp_path / "once.toml"
+    settings.write_text(f'[fetch]\ndelay_seconds = 0\n[telegram]\napi_url = "{botapi.base_url}"\n', encoding="utf-8")
+    for key, value in (("FEEDBOT_SETTINGS", settings), ("FEEDBOT_SOURCES", ctx.sources_path),
+                       ("FEEDBOT_DATA_DIR", ctx.data_dir), ("TELEGRAM_BOT_TOKEN", botapi.token)):
+        monkeypatch.setenv(key, str(value))
+    assert main(["run", "--once"]) == 0 and not botapi.sent()  # the first run alerts nobody
+    with Store.open(database_url(ctx.data_dir)) as store:
+        subs = Subscribers(store)
+        subs.upsert_chat(31)
+        subs.subscribe(31, "events")
+    site.add("/tin-tuc/", listing_with_extra())
+    assert main(["run", "--once"]) == 0
+    assert [EXTRA_SLUG in m.text for m in botapi.sent(31)] == [True]
