@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 
 # Libraries whose per-request INFO lines carry URLs with the bot token in them.
-NOISY = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default", "aiohttp.access")
+NOISY = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default", "apscheduler.scheduler", "aiohttp.access")
 
 
 class RedactFilter(logging.Filter):

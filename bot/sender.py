@@ -62,6 +62,7 @@ class SenderConfig:
             per_chat_seconds=d.per_chat_seconds,
             group_per_minute=d.group_per_minute,
             max_attempts=d.max_attempts,
+            concurrency=d.concurrency,
         )
         return cls(**{**values, **overrides})
 

@@ -223,8 +223,8 @@ class Service:
         except InvalidToken:
             raise ConfigError(TOKEN_REFUSED) from None
         stack.push_async_callback(bot.shutdown)
-        # concurrency 1: after a crash at most the one message in flight can be repeated
-        self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings, concurrency=1))
+        # delivery.concurrency (default 1): after a crash at most that many messages can repeat
+        self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings))
 
     # ----------------------------------------------------------------- one scrape cycle (worker thread)
 

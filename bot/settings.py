@@ -105,6 +105,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("delivery", "global_per_second", float, 30.0, "Messages per second to Telegram overall.", _positive),
     Option("delivery", "per_chat_seconds", float, 1.0, "Seconds between two messages to one private chat.", _non_negative),
     Option("delivery", "group_per_minute", int, 20, "Messages per minute to one group or channel.", _positive),
+    Option("delivery", "concurrency", int, 1, "Messages in flight at once. 1 keeps the promise that a crash repeats at most one message; 4-8 reach 30 msg/s over a slow link.", _positive),
     Option("delivery", "keep_days", int, 30, "Days sent/failed outbox rows are kept before housekeeping prunes them.", _positive),
     Option("telegram", "api_url", str, "https://api.telegram.org/bot", "Bot API base URL (the token is appended); point it at a self-hosted Bot API server if you run one.", _http_url),
     Option("telegram", "admins", tuple, (), "Telegram user ids allowed to run admin commands (FEEDBOT_TELEGRAM_ADMINS: comma-separated)."),
