@@ -16,13 +16,16 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
 from feeds.models import Source
+
+if TYPE_CHECKING:
+    from feeds.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -155,18 +158,7 @@ def add_maintenance_jobs(
                       id="vacuum", name="compact the database", **common)
 
 
-def compact_database(engine: Engine, *, vacuum: bool) -> str:
-    """SQLite: ``PRAGMA optimize`` (and ``VACUUM`` when asked). Other databases run their own
-    maintenance (PostgreSQL's autovacuum), so nothing is done there. Returns what was done."""
-    if engine.dialect.name != "sqlite":
-        return "nothing (not SQLite)"
-    raw = engine.raw_connection()
-    try:
-        conn = raw.driver_connection  # sqlite3 in autocommit mode: VACUUM needs no open transaction
-        conn.execute("PRAGMA optimize")
-        if vacuum:
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()
-    return "optimize + vacuum" if vacuum else "optimize"
+def compact_database(store: Store, *, vacuum: bool) -> str:
+    """Housekeeping's ``PRAGMA optimize`` (``vacuum=False``) or the weekly ``VACUUM`` too, through
+    :meth:`feeds.store.Store.vacuum` (nothing on databases other than SQLite). Returns what was done."""
+    return store.vacuum(full=vacuum)

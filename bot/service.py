@@ -326,7 +326,7 @@ class Service:
 
     async def _compact(self, *, vacuum: bool) -> None:
         try:
-            done = await asyncio.to_thread(compact_database, self.store.engine, vacuum=vacuum)
+            done = await asyncio.to_thread(compact_database, self.store, vacuum=vacuum)
         except Exception as exc:  # e.g. "database is locked": the next run tries again
             log.warning("database maintenance skipped error=%s", exc)
             return

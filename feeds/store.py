@@ -355,6 +355,24 @@ class Store:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def vacuum(self, *, full: bool = True) -> str:
+        """SQLite: ``PRAGMA optimize``, and with ``full`` ``VACUUM`` plus a WAL checkpoint. Other
+        databases run their own maintenance (PostgreSQL's autovacuum): nothing is done there.
+        Returns what was done."""
+        if self.engine.dialect.name != "sqlite":
+            return "nothing (not SQLite)"
+        with self._errors():
+            raw = self.engine.raw_connection()
+            try:
+                conn = raw.driver_connection  # sqlite3 in autocommit mode: VACUUM needs no open transaction
+                conn.execute("PRAGMA optimize")
+                if full:
+                    conn.execute("VACUUM")
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        return "optimize + vacuum" if full else "optimize"
+
     # ----------------------------------------------------------------- transactions
 
     @contextmanager

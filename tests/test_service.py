@@ -142,7 +142,7 @@ def test_every_index_link_names_a_file_that_publish_writes(tmp_path):
 
 def test_compact_database_optimizes_and_vacuums_sqlite(tmp_path):
     with Store.open(database_url(tmp_path)) as store:
-        assert compact_database(store.engine, vacuum=True) == "optimize + vacuum"
+        assert compact_database(store, vacuum=True) == "optimize + vacuum"
         assert store.health() == []
 
 

@@ -96,6 +96,16 @@ def test_reopen_persists(tmp_path: Path) -> None:
         assert second.get_validators("https://vncpc.org/tin-tuc/") == Validators(etag='"abc"')
 
 
+def test_vacuum_compacts_sqlite_and_keeps_the_rows(tmp_path: Path) -> None:
+    with Store.open(database_url(tmp_path)) as store:
+        store.upsert_articles("vncpc-vi", [make_article(n) for n in range(1, 4)], now=T0)
+        assert store.vacuum(full=False) == "optimize"
+        assert store.vacuum() == "optimize + vacuum"
+        wal = tmp_path / "feedbot.db-wal"
+        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed and truncated
+        assert len(store.articles(limit=None)) == 3
+
+
 def test_upsert_new_changed_unchanged(store: Store) -> None:
     first = store.upsert_articles("vncpc-vi", [make_article(1), make_article(2)], now=T0)
     assert [s.article.url for s in first.new] == [make_article(1).url, make_article(2).url]
