@@ -11,47 +11,18 @@ import feedparser
 import pytest
 
 from bot.cli import main
+from bot.demo import sources_toml
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "bot" / "demo_site"
 
-SOURCES = """
-[[sources]]
-id = "demo-vi"
-name = "VNCPC – Tin tức (demo)"
-url = "{base}/tin-tuc/"
-language = "vi"
-
-[sources.listing]
-item = "article, .post, .type-post"
-link = "h2 a, h3 a, .entry-title a"
-title = ".entry-title"
-date = "time, .entry-date, .date"
-next_page = "a.next, .nav-previous a, a.next.page-numbers"
-
-[sources.article]
-title = "h1.entry-title, h1"
-date = "time.entry-date, .entry-date, .date"
-body = ".entry-content, .post-content, article"
-remove = ["script", "style", ".share"]
-
-[[sources]]
-id = "demo-en"
-name = "VNCPC – News (demo)"
-url = "{base}/en/news/"
-language = "en"
-
-[sources.listing]
-item = "article"
-link = "h2 a, .entry-title a"
-"""
 
 
 @pytest.fixture
 def env(tmp_path, site, monkeypatch):
     site.add_dir(DEMO)
     sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES.format(base=site.base), encoding="utf-8")
+    sources.write_text(sources_toml(site.base), encoding="utf-8")  # the demo's two sources
     settings = tmp_path / "settings.toml"
     settings.write_text("[fetch]\ndelay_seconds = 0\ntimeout_seconds = 3\n", encoding="utf-8")
     monkeypatch.setenv("FEEDBOT_SETTINGS", str(settings))
