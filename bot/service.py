@@ -16,51 +16,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hmac
 import logging
 import secrets
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
-from aiohttp import web
-
-from bot.i18n import escape
+from bot.health import health_notice, health_report, summarize
 from bot.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
 from bot.settings import telegram_token
+from bot.telegram_runtime import (
+    add_webhook_route,
+    initialize_application,
+    open_sender_bot,
+    register_channels,
+    start_application,
+    start_with_retries,
+)
 from bot.web import FeedLink, WebConfig, create_app, start_server
+from bot.worker_thread import Stopping, in_daemon_thread
 from feeds.errors import ConfigError, DeliveryError, FeedbotError, PublishError
 from feeds.models import RefreshResult, Source, SourceHealth
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 STOP_GRACE_SECONDS = 10.0  # longest wait at shutdown for a scrape stuck in a request
-WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-FAILING_NOTICE_AFTER = 3  # consecutive whole-source errors before the admins hear of it
-TOKEN_REFUSED = "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) and telegram.api_url"
-RETRY_CAP_SECONDS = 300.0  # longest pause between two attempts to reach Telegram at start-up
-
-NOTICES = {
-    "vi": {
-        "broken": "⚠️ Nguồn <b>{name}</b> ({id}) bị hỏng: {reason}",
-        "failing": "⚠️ Nguồn <b>{name}</b> ({id}) lỗi {n} lần liên tiếp: {reason}",
-        "recovered": "✅ Nguồn <b>{name}</b> ({id}) đã hoạt động trở lại.",
-    },
-    "en": {
-        "broken": "⚠️ Source <b>{name}</b> ({id}) is broken: {reason}",
-        "failing": "⚠️ Source <b>{name}</b> ({id}) failed {n} times in a row: {reason}",
-        "recovered": "✅ Source <b>{name}</b> ({id}) works again.",
-    },
-}
-
-
-class Stopping(BaseException):
-    """Raised in the scrape thread (between two articles) when the service stops. A BaseException
-    so the pipeline's "a crashing source must not stop the others" guard lets it through; the
-    interrupted run stores nothing and is simply done again after the restart."""
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -77,96 +58,6 @@ def feed_links(sources: Sequence[Source]) -> list[FeedLink]:
         FeedLink("Kiến nghị · Recommendations", "recommendations.atom", "recommendations"),
     ]
     return links
-
-
-def health_notice(before: SourceHealth, after: SourceHealth, name: str, lang: str) -> str | None:
-    """The admin alert (Telegram HTML) when a run changed a source's state, else None."""
-    texts = NOTICES.get(lang, NOTICES["en"])
-    values = {"name": escape(name), "id": escape(after.source_id)}
-    troubled = before.broken or before.consecutive_failures >= FAILING_NOTICE_AFTER
-    if after.broken and not before.broken:
-        return texts["broken"].format(reason=escape((after.broken_reason or "")[:500]), **values)
-    if not after.broken and after.consecutive_failures == FAILING_NOTICE_AFTER:
-        return texts["failing"].format(n=after.consecutive_failures, reason=escape((after.last_error or "")[:500]),
-                                       **values)
-    if troubled and after.consecutive_failures == 0:
-        return texts["recovered"].format(**values)
-    return None
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def health_report(
-    sources: Sequence[Source],
-    health: Sequence[SourceHealth],
-    outbox: dict[str, int],
-    *,
-    now: dt.datetime,
-    broken_after_minutes: int,
-    next_runs: dict[str, dt.datetime | None] | None = None,
-    telegram: str = "off",
-) -> tuple[int, dict[str, Any]]:
-    """(HTTP status, JSON payload) of /healthz: 503 when an enabled, unpaused source has been
-    broken (or failing as a whole since its last success) longer than ``broken_after_minutes``."""
-    by_id = {h.source_id: h for h in health}
-    limit = dt.timedelta(minutes=broken_after_minutes)
-    report, down = {}, []
-    for source in sources:
-        h = by_id.get(source.id, SourceHealth(source.id))
-        since = h.broken_since if h.broken else (h.last_success if h.consecutive_failures else None)
-        is_down = source.enabled and not h.paused and since is not None and now - since >= limit
-        if is_down:
-            down.append(source.id)
-        report[source.id] = {
-            "name": source.name, "enabled": source.enabled, "paused": h.paused, "down": is_down,
-            "last_run": _iso(h.last_run), "last_success": _iso(h.last_success), "last_error": h.last_error,
-            "broken_reason": h.broken_reason, "broken_since": _iso(h.broken_since),
-            "consecutive_failures": h.consecutive_failures, "articles": h.article_count,
-            "next_run": _iso((next_runs or {}).get(source.id)),
-        }
-    payload = {
-        "status": "unhealthy" if down else "ok", "down": down, "sources": report,
-        "outbox": {"pending": outbox.get("pending", 0), "failed": outbox.get("failed", 0)},
-        "telegram": telegram, "time": now.isoformat(),
-    }
-    return (503 if down else 200), payload
-
-
-def summarize(results: Sequence[RefreshResult]) -> str:
-    """One line for the admin's /scrape: per source, counts or the error."""
-    if not results:
-        return "nothing scraped (no enabled, unpaused source)"
-    parts = []
-    for r in results:
-        if r.ok:
-            parts.append(f"{r.source_id}: new {len(r.new)}, changed {len(r.changed)}, failed {r.failed}")
-        else:
-            parts.append(f"{r.source_id}: {'broken: ' + r.broken_reason if r.broken_reason else r.error}")
-    return "; ".join(parts)
-
-
-async def in_daemon_thread(fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn`` in a daemon thread and await its result: unlike ``asyncio.to_thread``, a thread
-    stuck in a network call cannot keep the process from exiting."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if not future.done():
-            future.set_exception(error) if error is not None else future.set_result(result)
-
-    def work() -> None:
-        try:
-            result, error = fn(*args), None
-        except BaseException as exc:  # handed to the awaiting coroutine
-            result, error = None, exc
-        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=work, name="feedbot-scrape", daemon=True).start()
-    return await future
 
 
 # --------------------------------------------------------------------------- the service
@@ -214,15 +105,9 @@ class Service:
         return {s.id: s.name for s in self.sources}
 
     async def start_sender(self, stack: contextlib.AsyncExitStack) -> None:
-        from bot.sender import Sender, SenderConfig, make_bot
-        from telegram.error import InvalidToken
+        from bot.sender import Sender, SenderConfig
 
-        bot = make_bot(self.token or "", self.settings.telegram.api_url)
-        try:
-            await bot.initialize()
-        except InvalidToken:
-            raise ConfigError(TOKEN_REFUSED) from None
-        stack.push_async_callback(bot.shutdown)
+        bot = await open_sender_bot(self.token or "", self.settings.telegram.api_url, stack)
         # delivery.concurrency (default 1): after a crash at most that many messages can repeat
         self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings))
 
@@ -376,8 +261,7 @@ class Service:
     async def start_web(self, stack: contextlib.AsyncExitStack) -> None:
         app = create_app(self.web_config, self.health)
         if self.settings.telegram.webhook_url and self.token:
-            # Telegram POSTs to the URL as given, so the route is its path (e.g. /telegram/webhook)
-            app.router.add_post(urlsplit(self.settings.telegram.webhook_url).path or "/", self._webhook)
+            add_webhook_route(app, self.settings.telegram.webhook_url, self.webhook_secret, lambda: self.app)
         host, port = self.settings.http.host, self.settings.http.port
         try:
             runner = await start_server(app, host, port)
@@ -386,100 +270,34 @@ class Service:
                                "change http.port (FEEDBOT_HTTP_PORT)") from None
         stack.push_async_callback(runner.cleanup)
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        from telegram import Update
-
-        given = request.headers.get(WEBHOOK_HEADER, "")
-        if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
-            log.warning("webhook call refused: wrong or missing secret token header")
-            return web.Response(status=403, text="forbidden\n")
-        if self.app is None:
-            return web.Response(status=503, text="bot not started\n")
-        try:
-            update = Update.de_json(await request.json(), self.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return web.Response(status=400, text="not a Telegram update\n")
-        await self.app.update_queue.put(update)
-        return web.Response(text="ok\n")
-
     # ----------------------------------------------------------------- telegram
 
     async def start_bot(self, stack: contextlib.AsyncExitStack) -> None:
-        from telegram import Update
-        from telegram.error import InvalidToken, TelegramError
-
         from bot.handlers import BotHooks
-        from bot.telegram_app import build_application, register_commands
 
         hooks = BotHooks(scrape_now=self.scrape_now, wake_sender=self.wake_sender, sources=lambda: self.sources)
-        app = build_application(self.settings, self.token, store=self.store, subscribers=self.subs, hooks=hooks)
-        try:
-            await app.initialize()
-        except InvalidToken:
-            raise ConfigError(TOKEN_REFUSED) from None
-        stack.push_async_callback(app.shutdown)
+        app = await initialize_application(self.settings, self.token, store=self.store, subscribers=self.subs,
+                                           hooks=hooks, stack=stack)
         self.bot_username = self.bot_username or app.bot.username
-        try:
-            await register_commands(app, self.settings.telegram.admins)
-        except TelegramError as exc:
-            log.warning("command menu not registered error=%s", exc)
-        await app.start()
-        stack.push_async_callback(app.stop)
-        await self._receive_updates(app, stack, Update.ALL_TYPES)
+        await start_application(app, self.settings, self.webhook_secret, stack)
         self.app = app
-
-    async def _receive_updates(self, app: Any, stack: contextlib.AsyncExitStack, kinds: Any) -> None:
-        url = self.settings.telegram.webhook_url
-        if url:
-            await app.bot.set_webhook(url, secret_token=self.webhook_secret, allowed_updates=kinds)
-            log.info("Telegram bot on, webhook mode url=%s", url)
-            return
-        await app.updater.start_polling(allowed_updates=kinds, drop_pending_updates=False)
-        stack.push_async_callback(app.updater.stop)
-        log.info("Telegram bot on, long polling bot=@%s", self.bot_username)
-
-    async def register_channels(self) -> None:
-        """Channels named in telegram.channels get every alert (a subscription to "all")."""
-        for channel in self.settings.telegram.channels:
-            chat_id = channel
-            if isinstance(channel, str) and self.app is not None:
-                try:
-                    chat_id = (await self.app.bot.get_chat(channel)).id
-                except Exception as exc:  # a typo in settings must not stop the service
-                    log.warning("channel not found, skipped channel=%s error=%s", channel, exc)
-                    continue
-            if isinstance(chat_id, int):
-                await asyncio.to_thread(self.subs.upsert_chat, chat_id, type="channel", title=str(channel))
-                await asyncio.to_thread(self.subs.subscribe, chat_id, "all")
 
     async def start_telegram(self, stack: contextlib.AsyncExitStack) -> None:
         """The bot and the sender, retried with backoff while Telegram cannot be reached (a task:
         the feeds are served meanwhile). A refused token stops the service with status 2."""
-        from telegram.error import NetworkError
+        try:
+            started = await start_with_retries(self._start_bot_and_sender, stack, halt=self._halt,
+                                               stopped=self.stopped)
+        except ConfigError as exc:
+            self.fail(2, str(exc))
+            return
+        if started:
+            await register_channels(self.app, self.subs, self.settings.telegram.channels)
+            self._sender_task = asyncio.create_task(self.run_sender())
 
-        delay = 5.0
-        while not self._halt.is_set():
-            attempt, kept = contextlib.AsyncExitStack(), False
-            try:
-                await self.start_bot(attempt)
-                await self.start_sender(attempt)
-                stack.push_async_exit(attempt)
-                kept = True
-            except NetworkError as exc:
-                log.warning("Telegram not reachable, retrying in %g s: %s", delay, exc)
-            except ConfigError as exc:
-                self.fail(2, str(exc))
-                return
-            finally:
-                if not kept:
-                    await attempt.aclose()
-            if kept:
-                await self.register_channels()
-                self._sender_task = asyncio.create_task(self.run_sender())
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopped.wait(), delay)
-            delay = min(RETRY_CAP_SECONDS, delay * 2)
+    async def _start_bot_and_sender(self, stack: contextlib.AsyncExitStack) -> None:
+        await self.start_bot(stack)
+        await self.start_sender(stack)
 
     def fail(self, status: int, reason: str) -> None:
         log.error("stopping: %s", reason)
