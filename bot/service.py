@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.health import health_notice, health_report, summarize
 from bot.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
+from bot.scrape_cycle import ScrapeCycle
 from bot.settings import telegram_token
 from bot.telegram_runtime import (
     add_webhook_route,
@@ -36,8 +37,12 @@ from bot.telegram_runtime import (
 )
 from bot.web import FeedLink, WebConfig, create_app, start_server
 from bot.worker_thread import Stopping, in_daemon_thread
-from feeds.errors import ConfigError, DeliveryError, FeedbotError, PublishError
-from feeds.models import RefreshResult, Source, SourceHealth
+from feeds.errors import ConfigError, DeliveryError, FeedbotError
+from feeds.models import RefreshResult, Source
+
+__all__ = [  # health_notice, health_report and in_daemon_thread stay importable from here too
+    "Service", "feed_links", "health_notice", "health_report", "in_daemon_thread", "run_service", "serve", "summarize",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +87,7 @@ class Service:
         self._halt = threading.Event()  # seen by the scrape thread
         self._lock = asyncio.Lock()  # one scrape cycle at a time
         self._sender_task: asyncio.Task[None] | None = None
-        self._published = False  # feeds are written at the first cycle, then when something changed
+        self.scrape: Any = None  # ScrapeCycle, the worker thread's part of a cycle
         self.exit_status = 0  # 2 when Telegram refused the token
         self._telegram_task: asyncio.Task[None] | None = None
 
@@ -100,6 +105,9 @@ class Service:
             default_digest_hour=s.digest.default_hour, source_names=self._names(),
         )
         self.fetcher = stack.enter_context(self.ctx.fetcher())
+        self.scrape = ScrapeCycle(store=self.store, fetcher=self.fetcher, subscribers=self.subs, settings=s,
+                                  public_dir=self.ctx.data_dir / "public", sources=lambda: self.sources,
+                                  halt=self._halt, alert_admins=bool(self.token))
 
     def _names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sources}
@@ -111,50 +119,7 @@ class Service:
         # delivery.concurrency (default 1): after a crash at most that many messages can repeat
         self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings))
 
-    # ----------------------------------------------------------------- one scrape cycle (worker thread)
-
-    def _progress(self, source_id: str, done: int, total: int) -> None:
-        if self._halt.is_set():
-            raise Stopping()
-
-    def _cycle(self, sources: Sequence[Source], include_paused: bool = False) -> list[RefreshResult]:
-        """Scrape ``sources``, publish, fan out; runs in the worker thread."""
-        from feeds.pipeline import refresh_sources
-
-        results = []
-        for source in sources:
-            if self._halt.is_set():
-                break
-            before = self.store.source_health(source.id)
-            ran = refresh_sources([source], store=self.store, fetcher=self.fetcher, progress=self._progress,
-                                  include_paused=include_paused)
-            if ran:
-                results += ran
-                self._notify_admins(source, before, self.store.source_health(source.id))
-        if not self._published or any(r.new or r.changed for r in results):
-            try:
-                self._publish()
-                self._published = True
-            except PublishError as exc:  # the alerts must not wait for a full disk
-                log.error("feeds not published: %s", exc)
-        self.subs.fan_out()
-        return results
-
-    def _publish(self) -> None:
-        from feeds.publish import publish_all
-
-        s = self.settings
-        publish_all(self.store, self.sources, self.ctx.data_dir / "public", base_url=s.public_base_url,
-                    max_entries=s.feeds.max_entries)
-
-    def _notify_admins(self, source: Source, before: SourceHealth, after: SourceHealth) -> None:
-        text = health_notice(before, after, source.name, self.settings.telegram.language)
-        if text is None:
-            return
-        log.warning("source state changed source=%s notice=%s", source.id, text)
-        admins = [a for a in self.settings.telegram.admins if isinstance(a, int)]
-        if self.token and admins:
-            self.subs.enqueue_text(admins, text, kind="admin")
+    # ----------------------------------------------------------------- scraping
 
     async def cycle(self, sources: Sequence[Source], *, include_paused: bool = False) -> list[RefreshResult]:
         """One cycle under the lock, then the sender is woken and backoffs adjusted."""
@@ -162,7 +127,7 @@ class Service:
             if self._halt.is_set():
                 return []
             try:
-                results = await in_daemon_thread(self._cycle, sources, include_paused)
+                results = await in_daemon_thread(self.scrape.run, sources, include_paused)
             except Stopping:
                 log.info("scrape interrupted by shutdown; it runs again after the restart")
                 return []
@@ -226,7 +191,7 @@ class Service:
             return
         self.sources = sources
         self.subs.source_names = self._names()
-        self._published = False
+        self.scrape.published = False  # the next cycle writes the feeds of the new sources
         if self.jobs is not None:
             change = self.jobs.sync(sources, run_now=True)
             log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),

@@ -33,33 +33,31 @@ Start = Callable[[contextlib.AsyncExitStack], Awaitable[None]]
 
 async def open_sender_bot(token: str, api_url: str, stack: contextlib.AsyncExitStack) -> Any:
     """The sender's initialised ``telegram.Bot``; a refused token is a :class:`ConfigError`."""
-    from telegram.error import InvalidToken
-
     from bot.sender import make_bot
 
-    bot = make_bot(token, api_url)
-    try:
-        await bot.initialize()
-    except InvalidToken:
-        raise ConfigError(TOKEN_REFUSED) from None
-    stack.push_async_callback(bot.shutdown)
-    return bot
+    return await _initialized(make_bot(token, api_url), stack)
 
 
 async def initialize_application(settings: Any, token: str | None, *, store: Any, subscribers: Any, hooks: Any,
                                  stack: contextlib.AsyncExitStack) -> Any:
     """The bot's ``Application``, built and initialised (its ``bot.username`` is known), not started."""
-    from telegram.error import InvalidToken
-
     from bot.telegram_app import build_application
 
     app = build_application(settings, token, store=store, subscribers=subscribers, hooks=hooks)
+    return await _initialized(app, stack)
+
+
+async def _initialized(client: Any, stack: contextlib.AsyncExitStack) -> Any:
+    """``client`` (a ``Bot`` or an ``Application``) initialised, its shutdown on ``stack``; a
+    refused token is a :class:`ConfigError`."""
+    from telegram.error import InvalidToken
+
     try:
-        await app.initialize()
+        await client.initialize()
     except InvalidToken:
         raise ConfigError(TOKEN_REFUSED) from None
-    stack.push_async_callback(app.shutdown)
-    return app
+    stack.push_async_callback(client.shutdown)
+    return client
 
 
 async def start_application(app: Any, settings: Any, webhook_secret: str, stack: contextlib.AsyncExitStack) -> None:

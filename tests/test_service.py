@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cli import Context, main
 from bot.demo import DEMO_ROOT, sources_toml
+from bot.health import health_notice, health_report
 from bot.scheduler import (
     MAX_INTERVAL_SECONDS,
     SourceJobs,
@@ -22,9 +23,10 @@ from bot.scheduler import (
     jitter_seconds,
     test_interval_override,
 )
-from bot.service import Service, feed_links, health_notice, health_report, in_daemon_thread
+from bot.service import Service, feed_links
 from bot.settings import load_settings
 from bot.subscribers import Subscribers
+from bot.worker_thread import in_daemon_thread
 from feeds.models import ListingSelectors, Source, SourceHealth
 from feeds.publish import publish_all
 from feeds.store import Store, database_url
