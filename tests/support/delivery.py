@@ -1,45 +1,48 @@
 """Builders shared by the delivery tests, the crash-test child process and the fan-out benchmark:
-articles in the shape of a VNCPC news post, and a store with subscribers."""
+articles in the shape of a VNCPC news post (built by ``tests.support.factories``), and a store
+with subscribers."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.subscribers import Subscribers
-from feeds.models import Article, Event, EventKind, Extraction, Language, Recommendation, StoredArticle
+from feeds.models import Article, Event, EventKind, Recommendation, StoredArticle
 from feeds.store import Store, database_url
+from tests.support import factories
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+TZ = factories.TZ
 NOW = dt.datetime(2026, 3, 14, 9, 30, tzinfo=TZ)
 
 
 def make_article(n: int, *, source_id: str = "vncpc", events: bool = False, recommendations: bool = False) -> Article:
-    """A short news post; ``events`` / ``recommendations`` give it extracted facts."""
-    extraction = Extraction(
-        events=(
-            (Event(name=f"Hội thảo sản xuất sạch hơn lần {n}", kind=EventKind.WORKSHOP, start=dt.date(2026, 3, 12),
-                   location="Khách sạn Kim Liên, Hà Nội", province="Hà Nội", participants=80),)
-            if events
-            else ()
-        ),
+    """A short news post (its title has characters to escape, no author, categories or images),
+    published ``n`` hours before :data:`NOW`; ``events`` / ``recommendations`` give it extracted facts."""
+    return factories.make_article(
+        n,
+        source_id=source_id,
+        title=f"Doanh nghiệp <{n}> áp dụng sản xuất sạch hơn & tiết kiệm tài nguyên",
+        published=NOW - dt.timedelta(hours=n),
+        body_html=f"<p>Nội dung bài {n}.</p>",
+        body=f"Ngày 12/3, tại Hà Nội, Trung tâm Sản xuất sạch Việt Nam tổ chức hội thảo số {n}.",
+        events=(_workshop(n),) if events else (),
         recommendations=(
             (Recommendation(1, "Tăng cường kiểm toán năng lượng tại các doanh nghiệp dệt may", label="1."),)
             if recommendations
             else ()
         ),
         summary=f"Bài {n}: các chuyên gia trao đổi về tiết kiệm năng lượng & nước trong công nghiệp.",
+        author=None,
+        categories=(),
+        images=(),
     )
-    return Article(
-        url=f"https://vncpc.org/tin-tuc/bai-viet-so-{n}/",
-        source_id=source_id,
-        title=f"Doanh nghiệp <{n}> áp dụng sản xuất sạch hơn & tiết kiệm tài nguyên",
-        published=NOW - dt.timedelta(hours=n),
-        body_html=f"<p>Nội dung bài {n}.</p>",
-        body_text=f"Ngày 12/3, tại Hà Nội, Trung tâm Sản xuất sạch Việt Nam tổ chức hội thảo số {n}.",
-        language=Language.VI,
-        extraction=extraction,
+
+
+def _workshop(n: int) -> Event:
+    return Event(
+        name=f"Hội thảo sản xuất sạch hơn lần {n}", kind=EventKind.WORKSHOP, start=dt.date(2026, 3, 12),
+        location="Khách sạn Kim Liên, Hà Nội", province="Hà Nội", participants=80,
     )
 
 
@@ -56,7 +59,7 @@ def add_subscribers(subs: Subscribers, chat_ids: range | list[int], topic: str =
     """Many subscribers at once (one transaction), for the crash test and the benchmark."""
     from sqlalchemy import insert
 
-    from bot.subscribers import chats, subscriptions
+    from bot.subscriber_tables import chats, subscriptions
 
     rows = [
         dict(chat_id=c, type=chat.get("type", "private"), title=None, language=chat.get("language", "vi"),
