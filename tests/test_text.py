@@ -250,3 +250,13 @@ def test_split_sentences_never_raises_and_loses_nothing(text):
     sentences = split_sentences(text)
     assert all(s and s == s.strip() for s in sentences)
     assert "".join("".join(sentences).split()) == "".join(text.split())
+
+
+@given(st.text(alphabet="oOuUqQyYaAeEhHt àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴòóủ.\n", max_size=40))
+def test_fast_path_gives_the_same_result_as_the_full_rule(s):
+    """normalize() skips the tone rule when no candidate pair is present; that must change nothing."""
+    import unicodedata
+
+    from feeds.text import _NEW_STYLE_TONE, _traditional
+
+    assert normalize(s) == _NEW_STYLE_TONE.sub(_traditional, unicodedata.normalize("NFC", s))
