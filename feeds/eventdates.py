@@ -58,14 +58,14 @@ def _vi_day_month(n: int) -> str:
 _VI_DAY = re.compile(
     _vi_day_month(1)
     + r"(?:\s*,\s*\d{1,2}(?!\d))*"
-    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*,?\s*)?(?:ngày\s+)?"
+    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*(?:,\s*)?)?(?:ngày\s+)?"
     + _vi_day_month(2)
     + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
     re.IGNORECASE,
 )
 # read backwards from a Vietnamese date: "Sáng thứ Ba, ngày", "từ ngày", "Trong hai ngày"
 _VI_BEFORE = re.compile(
-    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:[,(]\s*)?(?:thứ\s+\w+\s*,?\s*)?)?"
+    r"(?:(?P<part>sáng|chiều|tối|trưa|đêm)(?:\s+nay)?\s*(?:[,(]\s*)?(?:thứ\s+\w+\s*(?:,\s*)?)?)?"
     r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?$",
     re.IGNORECASE,
 )

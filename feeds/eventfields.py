@@ -5,7 +5,8 @@ Each reader takes one normalised sentence and returns what it states, or nothing
 - :func:`read_organizers`: "do X phối hợp với Y tổ chức", "X chủ trì, phối hợp với Y tổ chức",
   "organised by X and Y", "X and Y co-organised";
 - :func:`read_participants`: "Hơn 200 đại biểu" → 200 ("gần 30 báo cáo" is not attendance).
-Pure regular expressions; no pattern nests quantifiers, so time stays linear.
+Pure regular expressions. Time stays linear: no pattern nests quantifiers, and a pattern that
+begins with optional spaces starts only after a non-space (a run of spaces is never rescanned).
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ _UNIT = re.compile(r"(?:Viện|Khoa|Trung tâm|Phòng|Vụ|Cục|Ban|Institute|F
 _PARENT = re.compile(r"(?:Trường|Đại học|Học viện|Bộ|Viện Hàn lâm|University|Ministry|Academy)\b")
 # Always a boundary between two organisers ...
 _ORG_JOIN = re.compile(
-    r"\s*,?\s*\b(?:phối hợp (?:với|cùng)|kết hợp với|hợp tác với|cùng với|in (?:cooperation|collaboration|partnership|association) with"
+    r"(?<![\s,])\s*(?:,\s*)?\b(?:phối hợp (?:với|cùng)|kết hợp với|hợp tác với|cùng với|in (?:cooperation|collaboration|partnership|association) with"
     r"|together with|jointly with)\b\s*",
     re.IGNORECASE,
 )
 # ... and a boundary only when an organisation's name follows ("Bộ Tài nguyên và Môi trường" stays whole).
-_ORG_SPLIT = re.compile(r"\s*(?:,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
+_ORG_SPLIT = re.compile(r"(?<![\s,;])\s*(?:,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
 _THE_NAME = re.compile(r"the\s+[A-Z]")
-_PARENS = re.compile(r"\s*\([^()]{0,80}\)")
+_PARENS = re.compile(r"(?<!\s)\s*\([^()]{0,80}\)")
 _ARTICLE = re.compile(r"^(?:the|The)\s+")
 
 
@@ -72,11 +73,11 @@ def _split_weak(text: str) -> list[str]:
 # --------------------------------------------------------------------------- organisers
 
 _VI_DO = re.compile(
-    r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s+(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
+    r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s{1,5}(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
 )
 _VI_BY = re.compile(
     r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
-    r"(?=\s*(?:[.;:]|,|\s+(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
+    r"(?=\s{0,5}(?:[.;:]|,|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
 )
 _ORGANIZER_LABEL = re.compile(
     r"\W{0,3}(?:đơn vị tổ chức|cơ quan tổ chức|ban tổ chức|đơn vị chủ trì|organi[sz]ers?|organi[sz]ed by|hosts?)\s*:\s*"
@@ -84,7 +85,7 @@ _ORGANIZER_LABEL = re.compile(
     re.IGNORECASE,
 )
 # "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y tổ chức": the partners after "chủ trì"
-_VI_DO_MORE = re.compile(r"\s*,?\s*(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s+(?:đồng\s+)?tổ chức\b")
+_VI_DO_MORE = re.compile(r"\s*(?:,\s*)?(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s{1,5}(?:đồng\s+)?tổ chức\b")
 _VI_VERB = re.compile(
     r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
     r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
@@ -92,15 +93,15 @@ _VI_VERB = re.compile(
 _VI_CHAIR = re.compile(r"\bchủ trì\b")
 _EN_BY = re.compile(
     r"\b(?:co-)?(?:organi[sz]ed|hosted|convened|sponsored and organi[sz]ed|jointly organi[sz]ed)\s+by\s+"
-    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s*(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s+(?:on|at|from|to|as|under|for|within)\s|\s+in\s(?!cooperation|collaboration|partnership|association)|$))"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s(?:on|at|from|to|as|under|for|within)\s|\sin\s(?!cooperation|collaboration|partnership|association)|$))"
 )
 _EN_VERB = re.compile(r"\b(?:co-organi[sz]ed|jointly organi[sz]ed|organi[sz]ed|hosted|convened)\s+(?:a|an|the|this|its|their)\b")
 _TRAILING_VI = re.compile(
-    r"(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì|tiếp tục|dự kiến|trân trọng"
-    r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*,?\s*)+$",
+    r"(?<![\s,])(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì|tiếp tục|dự kiến|trân trọng"
+    r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*(?:,\s*)?)+$",
     re.IGNORECASE,
 )
-_CHAIR_THEN = re.compile(r"\s+chủ trì\s*,?\s*(?=phối hợp|kết hợp|cùng)")
+_CHAIR_THEN = re.compile(r"(?<!\s)\s+chủ trì\s*(?:,\s*)?(?=phối hợp|kết hợp|cùng)")
 _LEADING_ADVERBIAL = re.compile(
     r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm"
     r"|sau đó|trước đó|được|với sự|dưới sự|thực hiện|theo|hưởng ứng|cũng|đồng thời|bên cạnh|ngoài ra|qua đó|như vậy"
@@ -163,7 +164,7 @@ _EN_AT = re.compile(r"(?<![\w-])(?:in|at|[Vv]enue:?)\s+(?:the\s+)?(?=[A-ZĐ])")
 # where a venue's text ends: a clause mark, or a dot that closes the sentence (not "Tp.HCM", "TP. Huế")
 _LOC_END = re.compile(r"[;:\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
 _LOC_STOP = re.compile(
-    r"\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
+    r"(?<!\s)\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
     r"|on|from|to|with|by|was|were|will|is|are|has|had|and|for|during|under|which|where|as|organi[sz]ed|attended"
     r"|took|gathered|brought)\b"
 )
@@ -263,7 +264,7 @@ _NUMBER_WORDS = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
 }
 _COUNT = re.compile(
-    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)(?![\d.,]\d)\s*\+?\s+"
+    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)(?![\d.,]\d)(?:\s*\+)?\s+"
     r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
     r"|nông dân|thành viên|học sinh|hội viên"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"

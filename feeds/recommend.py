@@ -26,10 +26,10 @@ _ITEM = re.compile(
     r"(?P<subnum>\d{1,2}\.\d{1,2})\.?(?![\d.])|(?P<num>\d{1,2})[.)/](?!\d)|\((?P<pnum>\d{1,2})\)"
     r"|\((?P<proman>i{1,3}|iv|vi{0,3}|ix|x)\)|(?P<alpha>[a-zđ])[.)/]|\((?P<palpha>[a-zđ])\)"
     r"|(?P<roman>[IVX]{1,4})[.)]|(?P<bullet>[•·●▪◦○■□➢➤►✓✔*+\-–—])"
-    rf"|(?P<word>{_ORDINAL_WORDS})\s*[,:.]?)\s*(?P<text>\S.*)$"
+    rf"|(?P<word>{_ORDINAL_WORDS})(?:\s*[,:.])?)\s*(?P<text>\S.*)$"
 )
 # an inline label: starts the line or follows ".", ";" or ":" (checked in _inline_labels)
-_INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))\s*[,:]?\s+")
+_INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))(?:\s*[,:])?\s+")
 # A recommending verb introduces recommendations however the sentence ends ...
 _STRONG_TRIGGER = re.compile(
     r"kiến nghị|khuyến nghị|đề xuất|recommend|propos|call(?:s|ed)? (?:on|for|upon)|suggest|\burg(?:e|es|ed)\b",

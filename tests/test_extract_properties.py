@@ -114,6 +114,14 @@ ADVERSARIAL = [
     "From 12th – " * 3000,
     "Hơn 200 đại biểu " * 3000,
     "a" * 200_000,
+    # long runs of spaces next to optional-space patterns (each once took quadratic or cubic time)
+    "Ngày 5/6, VNCPC đã" + " " * 30_000 + "x tổ chức hội thảo.",
+    "Ngày 5/6, hội thảo do VNCPC" + " " * 30_000 + "x tổ chức.",
+    "Ngày 5/6, hội thảo tại Khách sạn" + " " * 30_000 + "(Hà Nội) tổ chức.",
+    "Ngày 5/6, Sở" + " ," * 15_000 + " chủ trì hội thảo.",
+    "Hội nghị kiến nghị:\nMột là" + " " * 30_000 + ", làm ngay.",
+    "Hội thảo ngày 1" + " - 2" * 8_000 + "/3",
+    "On 5 June, the workshop was organised by " + "the Ministry and " * 4_000 + "VNCPC.",
 ]
 
 
