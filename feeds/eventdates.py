@@ -11,6 +11,7 @@ Pure, linear-time regular expressions (no nested quantifiers).
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -124,19 +125,19 @@ _LOOKBACK = 90
 def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOWN) -> list[DateMention]:
     """Event date expressions in ``sentence``, left to right. Never raises."""
     found: list[DateMention] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # spans already read, sorted and disjoint
     for pattern, reader in _READERS:
         for match in pattern.finditer(sentence):
             read = reader(match, sentence)
             if read is None:
                 continue
             parts, start = read
-            if any(start < end and begin < match.end() for begin, end in taken) or _excluded(sentence, start):
+            if _overlaps(taken, start, match.end()) or _excluded(sentence, start):
                 continue
             mention = _resolve(parts, published, tense, sentence, (start, match.end()))
             if mention is not None:
                 found.append(mention)
-                taken.append(mention.span)
+                bisect.insort(taken, mention.span)
     if not found:
         today = TODAY.search(sentence)
         if today:  # "Sáng nay, tại Hà Nội, ..." with no date written: the day of publication
@@ -144,6 +145,12 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
             part = _PARTS.get(word.lower()) if word else None
             found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span()))
     return sorted(found, key=lambda m: m.span)
+
+
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, disjoint spans (its neighbours tell)."""
+    i = bisect.bisect_left(taken, (start, end))
+    return any(b < end and start < e for b, e in taken[max(0, i - 1) : i + 1])
 
 
 # --------------------------------------------------------------------------- reading

@@ -8,6 +8,7 @@ title. Mentions of the same event (same dates, or a date inside an earlier event
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 import re
@@ -67,10 +68,11 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
     if not drafts and title and sentences:
         return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
     events = []
+    fields = _Fields(sentences, title)
     for n, draft in enumerate(drafts):
         end = drafts[n + 1].anchor if n + 1 < len(drafts) else len(sentences)
         scope = [draft.anchor, *range(draft.anchor + 1, end), *(range(draft.anchor) if n == 0 else ())]
-        events.append(_finish(draft, sentences, scope, title, published=day))
+        events.append(_finish(draft, fields, scope, published=day))
     return events
 
 
@@ -105,10 +107,11 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
     tense = tense_of(known.words(index), default)
     dates = find_dates(sentence, published=day, tense=tense)
     drafts = []
+    starts = [m.start() for m in own]
     for date in dates:
         if date.precision is DatePrecision.MONTH and not EVENT_VERB.search(known.words(index)):
             continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
-        mention = min(own, key=lambda m: _distance(m, date.span)) if named_in is sentence else own[0]
+        mention = _nearest(own, starts, date.span) if named_in is sentence else own[0]
         name = event_name(named_in, mention)
         drafts.append(_Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}))
     return drafts[:1] if len({(d.date.start, d.date.end) for d in drafts}) == 1 else drafts
@@ -151,6 +154,12 @@ class _Sentences:
         return mentions_at(self.title, [m.start() for m in WORD.finditer(self.title) if m.group().lower() in FIRST_WORDS]), self.title
 
 
+def _nearest(mentions: list[re.Match[str]], starts: list[int], span: tuple[int, int]) -> re.Match[str]:
+    """The event word nearest a date span (mentions are sorted and disjoint: only two neighbours can win)."""
+    i = bisect.bisect_left(starts, span[0])
+    return min(mentions[max(0, i - 1) : i + 1] or mentions[-1:], key=lambda m: _distance(m, span))
+
+
 def _distance(mention: re.Match[str], span: tuple[int, int]) -> int:
     if mention.start() >= span[1]:
         return mention.start() - span[1]
@@ -173,17 +182,16 @@ def _same_event(a: _Draft, b: _Draft) -> bool:
 # --------------------------------------------------------------------------- fields
 
 
-def _finish(draft: _Draft, sentences: list[str], scope: list[int], title: str, *, published: dt.date) -> Event:
-    ordered = [sentences[i] for i in scope]
+def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.date) -> Event:
     evidence = dict(draft.evidence)
     name = draft.name
     if is_generic(name):
-        better = better_name(draft.kind, [title, *ordered])
+        better = fields.better_name(draft.kind, scope)
         if better:
             name, evidence["name"] = better
-    location, location_sentence = _first(eventfields.read_location, [*ordered, title])
-    organizers, organizer_sentence = _first(eventfields.read_organizers, ordered)
-    participants, participant_sentence = _first(eventfields.read_participants, ordered)
+    location, location_sentence = fields.first(eventfields.read_location, [*scope, fields.TITLE])
+    organizers, organizer_sentence = fields.first(eventfields.read_organizers, scope)
+    participants, participant_sentence = fields.first(eventfields.read_participants, scope)
     for key, sentence in (("location", location_sentence), ("organizers", organizer_sentence), ("participants", participant_sentence)):
         if sentence:
             evidence[key] = sentence
@@ -206,13 +214,36 @@ def _finish(draft: _Draft, sentences: list[str], scope: list[int], title: str, *
     )
 
 
-def _first(reader, sentences: list[str]):
-    for sentence in sentences:
-        if sentence:
-            value = reader(sentence)
-            if value:
-                return value, sentence
-    return None, None
+class _Fields:
+    """Each field reader's answer for each sentence, worked out once (events may share sentences)."""
+
+    TITLE = -1  # the index that stands for the title
+
+    def __init__(self, sentences: list[str], title: str) -> None:
+        self._sentences = sentences
+        self._title = title
+        self._read: dict[tuple[object, int], object] = {}
+        self._names: dict[tuple[EventKind, int, int], tuple[str, str] | None] = {}
+
+    def text(self, index: int) -> str:
+        return self._title if index == self.TITLE else self._sentences[index]
+
+    def first(self, reader, indices: list[int]) -> tuple[object, str | None]:
+        """The first truthy answer of ``reader`` over the sentences at ``indices``, with its sentence."""
+        for index in indices:
+            key = (reader, index)
+            if key not in self._read:
+                text = self.text(index)
+                self._read[key] = reader(text) if text else None
+            if self._read[key]:
+                return self._read[key], self.text(index)
+        return None, None
+
+    def better_name(self, kind: EventKind, scope: list[int]) -> tuple[str, str] | None:
+        key = (kind, scope[0], len(scope))
+        if key not in self._names:
+            self._names[key] = better_name(kind, [self._title, *(self.text(i) for i in scope)])
+        return self._names[key]
 
 
 def _status(date: DateMention, tense: Tense, published: dt.date) -> EventStatus:

@@ -113,8 +113,10 @@ ANNOUNCING_TITLE = _Phrases("thông báo|sắp|sẽ|to open|to be held|will|anno
 
 def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
     """The event words starting at ``positions`` that name the sentence's own event."""
-    found = []
+    found: list[re.Match[str]] = []
     for start in positions:
+        if found and start < found[-1].end():
+            continue  # "meeting" inside "kick-off meeting"
         mention = KIND.match(sentence, start)
         if mention and _VENUE_AFTER.match(sentence, mention.end()):
             continue  # "Exhibition Centre", "Conference Hall": a place, not the event

@@ -122,6 +122,7 @@ ADVERSARIAL = [
     "Hội nghị kiến nghị:\nMột là" + " " * 30_000 + ", làm ngay.",
     "Hội thảo ngày 1" + " - 2" * 8_000 + "/3",
     "On 5 June, the workshop was organised by " + "the Ministry and " * 4_000 + "VNCPC.",
+    "".join(f"Hội thảo ngày {i % 28 + 1}/{i % 12 + 1}/{1990 + i // 336}, " for i in range(6_000)),  # one sentence
 ]
 
 
