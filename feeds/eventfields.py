@@ -109,6 +109,7 @@ _LEADING_ADVERBIAL = re.compile(
     r"|also|meanwhile|furthermore|besides)\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
 _PLACE_PREFIX = re.compile(
     r"^(?:tp\.?|thành phố|tỉnh|quận|huyện|thị xã|thị trấn|phường|xã|q\.|số|đường|vịnh|làng|khu công nghiệp|kcn|cảng|đảo)\b",
     re.IGNORECASE,
@@ -140,15 +141,15 @@ def _subject(prefix: str) -> str:
     """The clause subject before the verb, without leading date/place adverbials."""
     prefix = _TRAILING_VI.sub("", _CHAIR_THEN.sub(" ", prefix)).strip()
     segments = prefix.split(",")
-    in_place = False
-    while len(segments) > 1:
-        head = segments[0].strip()
+    first, in_place = 0, False
+    while first < len(segments) - 1:
+        head = segments[first].strip()
         is_place = in_place and (_PLACE_PREFIX.match(head) or _place_only(head))
-        if not (_LEADING_ADVERBIAL.match(head) or is_place or re.search(r"\d", head) and not _ORG_HEAD.match(head)):
+        if not (_LEADING_ADVERBIAL.match(head) or is_place or _DIGIT.search(head) and not _ORG_HEAD.match(head)):
             break
         in_place = head.lower().startswith(("tại", "ở", "in ", "at ")) or bool(is_place)
-        segments.pop(0)
-    subject = ",".join(segments).strip()
+        first += 1
+    subject = ",".join(segments[first:]).strip()
     return "" if _LEADING_ADVERBIAL.match(subject) else subject
 
 
