@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import unicodedata
+from importlib import resources
 
 import pytest
 
@@ -97,3 +99,18 @@ def test_matches_report_text_as_written_and_offsets():
     matches = find_places(text)
     assert [m.text for m in matches] == ["Nha Trang", "Khánh Hoà"]
     assert all(text[m.start : m.end] == m.text for m in matches)
+
+
+def test_every_gazetteer_name_resolves_to_a_canonical_province():
+    raw = json.loads(resources.files("feeds").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
+    before, after = gazetteer_provinces()
+    for province in raw["provinces"]:
+        if province["pre_2025"]:
+            assert province_of(province["name"]) == province["name"]
+            assert province["merged_into"] in after
+            for variant in province["variants"]:
+                assert province_of(variant) == province["name"], variant
+    for city in raw["cities"]:
+        assert city["province"] in before and city["province_2025"] in after, city
+        assert province_of(city["name"]) == city["province"], city["name"]
+        assert province_of(city["name"], on=dt.date(2025, 8, 1)) == city["province_2025"], city["name"]
