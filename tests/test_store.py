@@ -493,3 +493,17 @@ def test_undated_article_keeps_its_first_guess_on_rescrape(tmp_path):
         again = store.upsert_articles("vncpc-vi", [_dc.replace(art, published=later)], now=later)
         assert again.unchanged == 1 and not again.changed
         assert store.articles(limit=None)[0].article.published == first
+
+
+def test_serialized_forms_carry_every_model_field():
+    """A field added to a model must reach the database too (the JSON forms are written by hand)."""
+    import dataclasses as _dc
+    import datetime as _dt
+
+    from feeds.models import Event, Recommendation
+    from feeds.serialize import event_from_json, event_to_json, recommendation_to_json
+
+    event = Event(name="Hội thảo", start=_dt.date(2019, 8, 17), day_part="morning", time_of_day=_dt.time(8, 30))
+    assert set(event_to_json(event)) == {f.name for f in _dc.fields(Event)}
+    assert event_from_json(event_to_json(event)) == event
+    assert set(recommendation_to_json(Recommendation(1, "x"))) == {f.name for f in _dc.fields(Recommendation)}
