@@ -47,18 +47,33 @@ _D = r"(?:0?[1-9]|[12]\d|3[01])(?!\d)"
 # Patterns start at a digit or a month name, so the regex engine skips ahead quickly; what may
 # come before ("sáng ngày", "from", "in") is read backwards from the match start.
 _D1 = r"(?P<d1>\d{1,2})(?!\d)"
+# Months written as words: "tháng Mười", "tháng Giêng", "tháng Chạp", "tháng mười một".
+_VI_MONTH_WORDS = {
+    "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12,
+}
+_VI_MONTH_WORD = (
+    r"(?:mười\s+một|mười\s+hai|" + "|".join(w for w in _VI_MONTH_WORDS if " " not in w) + r")(?!\w)"
+)
+_VI_MONTH_NUMBER = rf"(?:\d{{1,2}}(?!\d)|{_VI_MONTH_WORD})"
+# "5-6/10" is days 5 to 6 of October, not 5 June 2010: a dash before "D/" starts a day range
+_SEP_FIRST = r"(?:\s*[/.]\s*|\s*-\s*(?!\d{1,2}\s*/))"
+
+
 def _vi_day_month(n: int) -> str:
     """A day, then optionally "/month[/year]" or " tháng month [năm year]"; groups numbered ``n``."""
     day = _D1 if n == 1 else rf"(?P<d{n}>{_D})"
+    sep = _SEP_FIRST if n == 1 else _SEP
     return (
-        rf"{day}(?:{_SEP}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])"
-        rf"|\s+tháng\s+(?P<mt{n}>\d{{1,2}})(?:\s*(?:,\s*)?(?:năm\s+|/)(?P<yt{n}>\d{{4}}))?)?"
+        rf"{day}(?:{sep}(?P<m{n}>\d{{1,2}})(?:{_SEP}(?P<y{n}>\d{{4}}|\d{{2}}))?(?![\d/])"
+        rf"|\s+tháng\s+(?P<mt{n}>{_VI_MONTH_NUMBER})(?:\s*(?:,\s*)?(?:năm\s+|/)(?P<yt{n}>\d{{4}}))?)?"
     )
 
 
 _VI_DAY = re.compile(
     _vi_day_month(1)
-    + r"(?:\s*,\s*\d{1,2}(?!\d))*"
+    # "14, 15 và 16/9": listed days; "3, 4/7": the last day carries the month (read as the range's end)
+    + r"(?:\s*,\s*\d{1,2}(?!\d)(?!\s*[/.\-]\s*\d|\s+tháng\s))*"
     r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*(?:,\s*)?)?(?:ngày\s+)?"
     + _vi_day_month(2)
     + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
@@ -70,8 +85,11 @@ _VI_BEFORE = re.compile(
     r"(?:(?:từ|trong\s+(?:\w+\s+)?ngày)\s+)?(?:ngày\s+)?$",
     re.IGNORECASE,
 )
+# a month alone: "tháng 5", "tháng Mười" (a word month only capitalised: "tháng năm" is "months and years")
 _VI_MONTH = re.compile(
-    r"tháng\s+(?P<m>0?[1-9]|1[0-2])(?!\d)(?:\s*(?:/|năm|,\s*năm)\s*(?P<y>\d{4}))?", re.IGNORECASE
+    r"tháng\s+(?:(?P<m>0?[1-9]|1[0-2])(?!\d)|(?P<mw>(?-i:(?=[GMHBTNSC]))" + _VI_MONTH_WORD + r"))"
+    r"(?:\s*(?:/|năm|,\s*năm)\s*(?P<y>\d{4}))?",
+    re.IGNORECASE,
 )
 
 _MONTHS = {
@@ -110,6 +128,15 @@ _DEADLINE = re.compile(
     r"(?:\bis\b|\bby\b|\bbefore\b|\buntil\b|trước|:)\s*)(?:ngày\s+|the\s+)?$",
     re.IGNORECASE,
 )
+# when an administrative change takes effect: "có hiệu lực (thi hành) từ ngày", "kể từ ngày",
+# "(tỉnh X mới) sau khi hợp nhất với tỉnh Y từ ngày", "effective from", "came into force on"
+_TAKES_EFFECT = re.compile(
+    r"(?:(?:\bkể\s+|\bhiệu lực\b[^.;:()]{0,40}?\s|\b(?:sáp nhập|hợp nhất|sắp xếp|chia tách|giải thể)\b[^.;:(),]{0,60}?\s)từ"
+    r"|\b(?:effective|with effect|in effect|into force|into effect|took effect|takes effect|merged)\s+(?:from|on|as of|since)"
+    r"|\b(?:merged|amalgamated)\b[^.;:(),]{0,60}?\s(?:from|on|as of)"
+    r")\s+(?:ngày\s+|the\s+)?$",
+    re.IGNORECASE,
+)
 _TIME = re.compile(
     r"(?<![\d/.])(?P<h>[01]?\d|2[0-3])\s*(?:h|giờ|:)\s*(?P<min>[0-5]\d)?(?!\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
     r"|(?<![\d/.])(?P<h2>1[0-2]|0?[1-9])\s*(?P<ampm2>[ap]\.?m\.?)",
@@ -132,7 +159,7 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
             if read is None:
                 continue
             parts, start = read
-            if _overlaps(taken, start, match.end()) or _excluded(sentence, start):
+            if _overlaps(taken, start, match.end()) or _excluded(sentence, start, match.start()):
                 continue
             mention = _resolve(parts, published, tense, sentence, (start, match.end()))
             if mention is not None:
@@ -174,6 +201,13 @@ def _int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
+def _vi_month(value: str | None) -> int | None:
+    """A month as written after "tháng": "10", "Mười", "mười một"."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() else _VI_MONTH_WORDS.get(" ".join(value.lower().split()))
+
+
 def _year(value: str | None) -> int | None:
     """A written year; two digits ("15/3/19") mean 2000-2049 or 1950-1999."""
     if not value:
@@ -195,7 +229,7 @@ def _read_vi_day(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
     if not _starts_clean(sentence, m.start()) or not 1 <= int(m["d1"]) <= 31:
         return None
     g = m.groupdict()
-    m1, m2 = _int(g["m1"] or g["mt1"]), _int(g["m2"] or g["mt2"])
+    m1, m2 = _int(g["m1"]) or _vi_month(g["mt1"]), _int(g["m2"]) or _vi_month(g["mt2"])
     y1, y2 = _year(g["y1"] or g["yt1"]), _year(g["y2"] or g["yt2"]) or _int(g["y3"])
     d2 = _int(g["d2"])
     if m1 is not None and m2 is None:  # "ngày 17/8, 20 đại biểu": the second number is no day
@@ -213,7 +247,8 @@ def _read_vi_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None
     before = sentence[max(0, m.start() - 2) : m.start()]
     if before[-1:] in ("/",) or before[-1:].isdigit() or (before[-1:].isspace() and before[:1].isdigit()):
         return None  # "3 tháng 5" was a day; "6 tháng" is a duration
-    return _Parts(None, _int(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH), m.start()
+    month = _int(m["m"]) or _vi_month(m["mw"])
+    return _Parts(None, month, _int(m["y"]), None, None, None, DatePrecision.MONTH), m.start()
 
 
 def _read_en_day_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
@@ -242,10 +277,15 @@ _READERS = (
 )
 
 
-def _excluded(sentence: str, at: int) -> bool:
-    """A legal document's date or a deadline, not an event's."""
+def _excluded(sentence: str, at: int, digits_at: int) -> bool:
+    """A legal document's date, a deadline or the day a change takes effect, not an event's.
+
+    ``at`` is where the date's text starts ("từ ngày 1/7"), ``digits_at`` where its numbers do.
+    """
     before = sentence[max(0, at - _LOOKBACK) : at]
-    return bool(_LEGAL.search(before) or _DEADLINE.search(before))
+    if _LEGAL.search(before) or _DEADLINE.search(before):
+        return True
+    return _TAKES_EFFECT.search(sentence, max(0, digits_at - _LOOKBACK), digits_at) is not None
 
 
 # --------------------------------------------------------------------------- resolving
