@@ -260,21 +260,54 @@ def _all_place_words(words: list[str]) -> bool:
 
 # --------------------------------------------------------------------------- participants
 
-_NUMBER_WORDS = {
-    "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100,
+# Numbers written as words: "Eleven", "twenty-five", "one hundred and fifty", "hơn một trăm",
+# "năm mươi", "hai trăm năm mươi", "một nghìn".
+_UNITS = {
+    "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7, "tám": 8,
+    "chín": 9, "mười": 10, "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }
+_TENS, _HUNDRED, _THOUSAND = {"mươi"}, {"trăm", "hundred"}, {"nghìn", "ngàn", "thousand"}
+_FILLERS = {"linh", "lẻ", "and"}
+_FIRST = "|".join(w for w in _UNITS if w not in ("mốt", "lăm", "tư", "a")) + r"|a(?=\s+(?:hundred|thousand))"
+_NEXT = "|".join([*_UNITS, *_TENS, *_HUNDRED, *_THOUSAND, *_FILLERS])
+_NUMBER_PHRASE = rf"(?<![\w-])(?:{_FIRST})(?:(?:\s+|-)(?:{_NEXT})(?!\w))*(?![\w-])"
+_MIN_IN_WORDS = 10  # "một đại diện", "two experts": a word for a few people is no attendance figure
 _COUNT = re.compile(
-    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|\b(?:" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b)(?![\d.,]\d)(?:\s*\+)?\s+"
+    r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|" + _NUMBER_PHRASE + r")(?![\d.,]\d)(?:\s*\+)?\s+"
+    r"(?:lượt\s+)?"  # "300 lượt người", "500 lượt đại biểu": attendances counted as visits
     r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
-    r"|nông dân|thành viên|học sinh|hội viên"
+    r"|nông dân|thành viên|học sinh|hội viên|khách"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
-    r"|farmers|members)\b",
+    r"|farmers|members|visitors)\b",
     re.IGNORECASE,
 )
+
+
+def number_value(written: str) -> int | None:
+    """ "250", "1.000", "twenty-five", "hai trăm năm mươi" → the number; None for nonsense ("mươi hai")."""
+    digits = re.sub(r"[.,]", "", written)
+    if digits.isdigit():
+        return int(digits)
+    total = chunk = last = 0
+    for word in re.split(r"[\s-]+", written.lower()):
+        if word in _UNITS:
+            chunk, last = chunk + last, _UNITS[word]
+        elif word in _TENS:
+            last *= 10
+        elif word in _HUNDRED:
+            chunk, last = (chunk + last) * 100, 0
+        elif word in _THOUSAND:
+            total, chunk, last = total + (chunk + last) * 1000, 0, 0
+    return total + chunk + last or None
+
+
 _STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
 _ATTEND = re.compile(
-    r"tham dự|tham gia|có mặt|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
+    r"tham dự|tham gia|có mặt|(?<!tập )(?<!liên )\bđoàn\b[^.;:]{0,40}?\b(?:gồm|có)\b"
+    r"|\bdelegation\b[^.;:]{0,40}?\b(?:of|consist|compris|includ|made up)|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
     re.IGNORECASE,
 )
 _NOT_ATTENDING = re.compile(
@@ -297,7 +330,7 @@ def read_participants(sentence: str) -> int | None:
                 continue
         if _NOT_ATTENDING.search(sentence[max(0, found.start() - 20) : found.start()]):
             continue
-        written = found["n"].lower()
-        value = _NUMBER_WORDS[written] if written in _NUMBER_WORDS else int(re.sub(r"[.,]", "", written))
-        best = value if best is None else max(best, value)
+        value = number_value(found["n"])
+        if value is not None and (value >= _MIN_IN_WORDS or found["n"][0].isdigit()):
+            best = value if best is None else max(best, value)
     return best
