@@ -43,6 +43,10 @@ _PARENS = re.compile(r"(?<!\s)\s*\([^()]{0,80}\)")
 _ARTICLE = re.compile(r"^(?:the|The)\s+")
 
 
+# "Ban Quản lý các khu chế xuất và công nghiệp Thành phố Hồ Chí Minh" has 15 words; a clause has more
+_MAX_NAME_WORDS = 18
+
+
 def split_organizers(text: str) -> list[str]:
     """ "A, B phối hợp với C" → [A, B, C], keeping "Bộ Tài nguyên và Môi trường" whole."""
     names: list[str] = []
@@ -65,7 +69,7 @@ def _split_weak(text: str) -> list[str]:
         name = _ARTICLE.sub("", piece.strip(" ,;:.\"'“”"))
         if sep == "," and names and _UNIT.match(names[-1]) and _PARENT.match(name):
             continue  # "Viện X, Trường Đại học Y": Y only says where X belongs
-        if name and len(name.split()) <= 14 and (name[0].isupper() or name[0].isdigit()):
+        if name and len(name.split()) <= _MAX_NAME_WORDS and (name[0].isupper() or name[0].isdigit()):
             names.append(name)
     return names
 
@@ -79,6 +83,21 @@ _VI_BY = re.compile(
     r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
     r"(?=\s{0,5}(?:[.;:]|,|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
 )
+# "Dưới sự chủ trì của X, ...", "với sự tổ chức của X": the organiser after the role noun
+_VI_UNDER = re.compile(
+    r"\b(?:dưới|với)\s+sự\s+(?:chủ trì|tổ chức|đăng cai|phối hợp tổ chức)\s+(?:của\s+)?(?P<orgs>(?:[^.;:,]|\.(?=\S)){2,200}?)"
+    r"(?=\s{0,5}(?:[.;:,]|\s(?:tại|ở|vào|ngày|từ|nhằm|trong|để|và sự|và có|(?-i:hội nghị|hội thảo|lễ|buổi|diễn đàn|khóa|lớp))\s|$))",
+    re.IGNORECASE,
+)
+# "Đơn vị đăng cai là X", "Đơn vị chủ trì buổi lễ là X", "Cơ quan đồng tổ chức gồm X và Y"
+_VI_ROLE_IS = re.compile(
+    r"\b(?:đơn vị|cơ quan)\s+(?:đồng\s+)?(?:tổ chức|chủ trì|đăng cai)(?:\s+\w+){0,3}?\s+(?:là|gồm|bao gồm)\s+"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
+    r"(?=\s{0,5}(?:[.;:]|,\s*(?:[a-zà-ỹđ]|$)|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để)\s|$))",
+    re.IGNORECASE,
+)
+# "X là đơn vị tổ chức / chủ trì / đăng cai": X is the clause subject
+_VI_IS_ROLE = re.compile(r"(?<!\s)\s+(?:là|làm)\s+(?:đơn vị|cơ quan)\s+(?:đồng\s+)?(?:tổ chức|chủ trì|đăng cai)\b", re.IGNORECASE)
 _ORGANIZER_LABEL = re.compile(
     r"\W{0,3}(?:đơn vị tổ chức|cơ quan tổ chức|ban tổ chức|đơn vị chủ trì|organi[sz]ers?|organi[sz]ed by|hosts?)\s*:\s*"
     r"(?P<orgs>[^\n]{2,300})",
@@ -90,12 +109,17 @@ _VI_VERB = re.compile(
     r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
     r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
 )
-_VI_CHAIR = re.compile(r"\bchủ trì\b")
+_VI_CHAIR = re.compile(r"\b(?:chủ trì|đăng cai)\b")
+_EN_ORGANISE = r"(?:(?:jointly|co-?|also)\s*)?(?:organi[sz]ed|hosted|convened|arranged|coordinated|co-?organi[sz]ed|co-?hosted|sponsored and organi[sz]ed)"
 _EN_BY = re.compile(
-    r"\b(?:co-)?(?:organi[sz]ed|hosted|convened|sponsored and organi[sz]ed|jointly organi[sz]ed)\s+by\s+"
-    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s(?:on|at|from|to|as|under|for|within)\s|\sin\s(?!cooperation|collaboration|partnership|association)|$))"
+    rf"\b{_EN_ORGANISE}\s+by\s+"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s(?:on|at|from|to|as|under|for|within)\s|\sin\s(?!cooperation|collaboration|partnership|association)"
+    # "... and attended by 25 members", ", funded by": another participle clause begins
+    r"|,?\s+(?:and\s+|while\s+)?(?:(?:was|were|is|are)\s+)?(?:attended|chaired|co-chaired|opened|funded|sponsored|supported|financed|joined|moderated|facilitated"
+    r"|brought|gathered|drew|attracted|welcomed)\b"
+    r"|$))"
 )
-_EN_VERB = re.compile(r"\b(?:co-organi[sz]ed|jointly organi[sz]ed|organi[sz]ed|hosted|convened)\s+(?:a|an|the|this|its|their)\b")
+_EN_VERB = re.compile(rf"\b{_EN_ORGANISE}\s+(?:a|an|the|this|its|their)\b")
 _TRAILING_VI = re.compile(
     r"(?<![\s,])(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì|tiếp tục|dự kiến|trân trọng"
     r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*(?:,\s*)?)+$",
@@ -110,6 +134,7 @@ _LEADING_ADVERBIAL = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_ROLE_NOUN = re.compile(r"(?:đơn vị|cơ quan|bên|phía)(?:\s+(?:đồng|tổ chức|đăng cai))?\s*$", re.IGNORECASE)  # "Đơn vị chủ trì ... là X"
 _PLACE_PREFIX = re.compile(
     r"^(?:tp\.?|thành phố|tỉnh|quận|huyện|thị xã|thị trấn|phường|xã|q\.|số|đường|vịnh|làng|khu công nghiệp|kcn|cảng|đảo)\b",
     re.IGNORECASE,
@@ -121,14 +146,14 @@ def read_organizers(sentence: str) -> list[str]:
     labelled = _ORGANIZER_LABEL.match(sentence)
     if labelled:  # "Đơn vị tổ chức: Sở Công Thương, VNCPC"
         return split_organizers(labelled["orgs"])
-    for pattern in (_VI_DO, _VI_BY, _EN_BY):
+    for pattern in (_VI_DO, _VI_BY, _VI_ROLE_IS, _VI_UNDER, _EN_BY):
         found = pattern.search(sentence)
         if found:
             more = _VI_DO_MORE.match(sentence, found.end()) if pattern is _VI_DO else None
             names = split_organizers(found["orgs"]) + (split_organizers(more["orgs"]) if more else [])
             if names:
                 return names
-    for pattern in (_VI_VERB, _EN_VERB, _VI_CHAIR):
+    for pattern in (_VI_IS_ROLE, _VI_VERB, _EN_VERB, _VI_CHAIR):
         found = pattern.search(sentence)
         if found:
             names = split_organizers(_subject(sentence[: found.start()]))
@@ -150,7 +175,7 @@ def _subject(prefix: str) -> str:
         in_place = head.lower().startswith(("tại", "ở", "in ", "at ")) or bool(is_place)
         first += 1
     subject = ",".join(segments[first:]).strip()
-    return "" if _LEADING_ADVERBIAL.match(subject) else subject
+    return "" if _LEADING_ADVERBIAL.match(subject) or _ROLE_NOUN.match(subject) else subject
 
 
 def _place_only(text: str) -> bool:
@@ -273,7 +298,7 @@ _TENS, _HUNDRED, _THOUSAND = {"mươi"}, {"trăm", "hundred"}, {"nghìn", "ngàn
 _FILLERS = {"linh", "lẻ", "and"}
 _FIRST = "|".join(w for w in _UNITS if w not in ("mốt", "lăm", "tư", "a")) + r"|a(?=\s+(?:hundred|thousand))"
 _NEXT = "|".join([*_UNITS, *_TENS, *_HUNDRED, *_THOUSAND, *_FILLERS])
-_NUMBER_PHRASE = rf"(?<![\w-])(?:{_FIRST})(?:(?:\s+|-)(?:{_NEXT})(?!\w))*(?![\w-])"
+_NUMBER_PHRASE = rf"(?<![\w-])(?:{_FIRST})(?:(?:\s+|-)(?:{_NEXT})(?!\w)){{0,8}}(?![\w-])"  # bounded: linear
 _MIN_IN_WORDS = 10  # "một đại diện", "two experts": a word for a few people is no attendance figure
 _COUNT = re.compile(
     r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|" + _NUMBER_PHRASE + r")(?![\d.,]\d)(?:\s*\+)?\s+"

@@ -157,6 +157,25 @@ def test_articles_without_events(text):
         ("As part of the SWITCH-Asia programme, VNCPC and WWF organised a training course.", ["VNCPC", "WWF"]),
         ("Các báo cáo do các đại biểu trình bày.", []),
         ("Hội nghị đã được tổ chức tại Nha Trang.", []),
+        # the organiser after a role noun: "dưới sự chủ trì của X", "Đơn vị ... là X", "X là đơn vị ..."
+        ("Dưới sự chủ trì của Sở Tài nguyên và Môi trường tỉnh Hà Tĩnh, hội nghị đã diễn ra.", ["Sở Tài nguyên và Môi trường tỉnh Hà Tĩnh"]),
+        ("Với sự tổ chức của Hiệp hội Giấy Việt Nam và VNCPC, khóa học diễn ra tốt đẹp.", ["Hiệp hội Giấy Việt Nam", "VNCPC"]),
+        ("Dưới sự chủ trì của ông Nguyễn Văn Hùng, Giám đốc Sở, hội nghị bắt đầu.", []),
+        ("Đơn vị đăng cai năm nay là Trường Đại học Cần Thơ.", ["Trường Đại học Cần Thơ"]),
+        ("Đơn vị chủ trì hội nghị là Bộ Công Thương, phối hợp với UNIDO.", ["Bộ Công Thương"]),
+        ("Cơ quan đồng tổ chức gồm Sở Công Thương tỉnh Quảng Ngãi và VNCPC.", ["Sở Công Thương tỉnh Quảng Ngãi", "VNCPC"]),
+        ("Đơn vị chủ trì lễ khánh thành là Ban Quản lý các khu công nghiệp và khu kinh tế tỉnh Bà Rịa - Vũng Tàu.",
+         ["Ban Quản lý các khu công nghiệp và khu kinh tế tỉnh Bà Rịa - Vũng Tàu"]),
+        ("Trường Đại học Bách khoa là đơn vị đăng cai hội thảo.", ["Trường Đại học Bách khoa"]),
+        ("Sở Công Thương Quảng Nam đăng cai hội nghị năm nay.", ["Sở Công Thương Quảng Nam"]),
+        # English: more "by" verbs, and the list ends where another participle clause begins
+        ("The tour was arranged by the Vietnam Chamber of Commerce and Industry (VCCI).", ["Vietnam Chamber of Commerce and Industry"]),
+        ("The seminar was co-hosted by Hue University and UNEP.", ["Hue University", "UNEP"]),
+        ("The clinic was coordinated by the Ministry of Health.", ["Ministry of Health"]),
+        ("The forum was convened by the Ministry of Industry and Trade and attended by 60 delegates.", ["Ministry of Industry and Trade"]),
+        ("The course was jointly organised by VNCPC and the Asian Institute of Technology, and brought together 40 trainees.",
+         ["VNCPC", "Asian Institute of Technology"]),
+        ("The meeting was organised by VNCPC and funded by the Swiss Government.", ["VNCPC"]),
     ],
 )
 def test_organizers(sentence, organizers):

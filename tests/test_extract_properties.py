@@ -123,6 +123,17 @@ ADVERSARIAL = [
     "Hội thảo ngày 1" + " - 2" * 8_000 + "/3",
     "On 5 June, the workshop was organised by " + "the Ministry and " * 4_000 + "VNCPC.",
     "".join(f"Hội thảo ngày {i % 28 + 1}/{i % 12 + 1}/{1990 + i // 336}, " for i in range(6_000)),  # one sentence
+    # numbers in words, role nouns, dash and comma day lists, month words, "took effect" look-backs
+    "Ngày 5/6, " + "một " * 20_000 + "đại biểu tham dự.",
+    "On 5 June " + "twenty-" * 20_000 + "delegates attended.",
+    "Ngày 5/6, Sở X" + " " * 30_000 + "là đơn vị tổ chức hội thảo.",
+    "Ngày 5/6, đơn vị chủ trì" + " " * 30_000 + "là VNCPC.",
+    "Ngày 5/6, dưới sự chủ trì của " + "Sở " * 20_000,
+    "Hội thảo ngày 1" + ", 2" * 8_000 + "/3",
+    "Hội thảo ngày 5" + "-6" * 8_000 + "/10",
+    "Hội thảo ngày 5 tháng" + " mười" * 8_000,
+    "sáp nhập" + " x" * 20_000 + " từ ngày 1/7/2025, hội thảo",
+    "The meeting was convened by VNCPC" + " and" * 20_000 + " attended by 5.",
 ]
 
 
