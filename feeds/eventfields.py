@@ -254,7 +254,7 @@ def _trim_venue(text: str) -> str | None:
     kept = [first]
     for segment in segments[1:]:
         part = _LOC_STOP.split(segment, maxsplit=1)[0].strip()
-        words = part.split()
+        words = _NOTE.sub("", part).split()  # "Thành phố Hồ Chí Minh (trước đây thuộc tỉnh Bình Dương)"
         if not words or len(words) > 6 or not _all_place_words(words):
             break
         if part != segment.strip():  # the clause goes on: "..., Sở Công Thương tổ chức" is its subject
@@ -263,6 +263,9 @@ def _trim_venue(text: str) -> str | None:
             break
         kept.append(part)
     return ", ".join(kept)
+
+
+_NOTE = re.compile(r"\([^()]{0,80}\)")
 
 
 def _commas_outside_parens(text: str) -> list[str]:

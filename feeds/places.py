@@ -65,10 +65,11 @@ def find_places(text: str) -> tuple[PlaceMatch, ...]:
     gaz = _gazetteer()
     words = list(_WORD.finditer(text))
     folded = [_fold_word(w.group()) for w in words]
+    reach = _joined_reach(text, words)
     found: list[PlaceMatch] = []
     i = 0
     while i < len(words):
-        size, place = _match_at(gaz, words, folded, i)
+        size, place = _match_at(gaz, words, folded, i, reach[i])
         if place is None:
             i += 1
             continue
@@ -79,17 +80,40 @@ def find_places(text: str) -> tuple[PlaceMatch, ...]:
     return tuple(found)
 
 
+def _joined_reach(text: str, words: list[re.Match[str]]) -> list[int]:
+    """For each word, how many words from it on are joined without a clause mark (",", ";", "(" ...).
+
+    A place name never spans "phường Bình Hòa, Thành phố ...": the words around a comma are no "Hòa Thành".
+    """
+    reach = [1] * len(words)
+    for i in range(len(words) - 2, -1, -1):
+        if not _BREAK.search(text, words[i].end(), words[i + 1].start()):
+            reach[i] = reach[i + 1] + 1
+    return reach
+
+
+_BREAK = re.compile(r"[,;:()\[\]/|\n]")
+# "(trước đây thuộc tỉnh Bình Dương)", "(formerly Vinh Phuc province)": the old name, not the place
+_FORMER_NOTE = re.compile(
+    r"\(\s*(?:trước đây|trước kia|trước khi sáp nhập|trước sáp nhập|cũ|formerly|previously|former)\b[^()]{0,80}\)",
+    re.IGNORECASE,
+)
+
+
 def province_of(text: str, *, on: dt.date | None = None) -> str | None:
-    """The province ``text`` names: the last province named, else the last city's province."""
-    matches = find_places(normalize(text))
+    """The province ``text`` names: the last province named, else the last city's province.
+
+    A parenthesised former name ("(trước đây thuộc tỉnh Bình Dương)") does not count.
+    """
+    matches = find_places(_FORMER_NOTE.sub("", normalize(text)))
     provinces = [m for m in matches if not m.place.city]
     chosen = provinces[-1] if provinces else (matches[-1] if matches else None)
     return chosen.province(on) if chosen else None
 
 
-def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i: int) -> tuple[int, Place | None]:
+def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i: int, reach: int) -> tuple[int, Place | None]:
     capital = words[i].group()[:1].isupper()
-    for size in range(min(gaz.longest, len(words) - i), 0, -1):
+    for size in range(min(gaz.longest, reach), 0, -1):
         candidates = gaz.index.get(tuple(folded[i : i + size]))
         if not candidates:
             continue

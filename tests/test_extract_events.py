@@ -231,6 +231,8 @@ def test_participants(sentence, count):
         ("Cuộc họp diễn ra tại trụ sở Bộ Công Thương (54 Hai Bà Trưng, Hà Nội), với 25 thành viên.", "trụ sở Bộ Công Thương (54 Hai Bà Trưng, Hà Nội)"),
         ("The exhibition will be held at the Quang Ninh Exhibition Centre in Ha Long City, Quang Ninh province.",
          "Quang Ninh Exhibition Centre in Ha Long City, Quang Ninh province"),
+        ("Lễ ký kết diễn ra tại Nhà máy Giấy Bãi Bằng, xã Phù Ninh, tỉnh Phú Thọ (trước đây thuộc huyện Phù Ninh), sáng nay.",
+         "Nhà máy Giấy Bãi Bằng, xã Phù Ninh, tỉnh Phú Thọ (trước đây thuộc huyện Phù Ninh)"),
         ("Tại hội thảo, các đại biểu đã thảo luận.", None),
         ("Sản xuất sạch hơn được áp dụng tại Việt Nam.", None),
     ],

@@ -114,3 +114,22 @@ def test_every_gazetteer_name_resolves_to_a_canonical_province():
         assert city["province"] in before and city["province_2025"] in after, city
         assert province_of(city["name"]) == city["province"], city["name"]
         assert province_of(city["name"], on=dt.date(2025, 8, 1)) == city["province_2025"], city["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("phường Tân Định, Thành phố Hồ Chí Minh (trước đây thuộc tỉnh Bình Dương)", "Hồ Chí Minh"),
+        ("xã Tân Phú, tỉnh Đồng Nai (trước kia thuộc tỉnh Bình Phước)", "Đồng Nai"),
+        ("Vinh Yen ward, Phu Tho province (formerly Vinh Phuc province)", "Phú Thọ"),
+        ("tỉnh Tuyên Quang (trước sáp nhập là tỉnh Hà Giang)", "Tuyên Quang"),
+    ],
+)
+def test_a_former_province_in_parentheses_does_not_count(text, province):
+    assert province_of(text, on=dt.date(2025, 9, 1)) == province
+
+
+def test_a_place_name_never_spans_a_comma():
+    # "Hòa, Thành" is not the town "Hòa Thành"; "Long, An" is not "Long An"
+    assert [m.text for m in find_places("phường Bình Hòa, Thành phố Hồ Chí Minh")] == ["Hồ Chí Minh"]
+    assert province_of("xã Phước Long, An Giang") == "An Giang"
