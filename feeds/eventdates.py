@@ -113,7 +113,10 @@ _EN_MONTH_FIRST = re.compile(
     rf"(?:,?\s+(?P<y2>\d{{4}}))?"
 )
 _EN_MONTH = re.compile(rf"(?P<m>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?\b")
-_EN_MONTH_BEFORE = re.compile(r"\b(?:in|during|since|this|last|next|early|late|mid-?)\s+$", re.IGNORECASE)
+_EN_MONTH_BEFORE = re.compile(
+    r"\b(?:in|during|since|this|last|next|early|late|mid-?|(?:scheduled|planned|slated|set|due|expected)\s+for)\s+$",
+    re.IGNORECASE,
+)
 
 _LEGAL = re.compile(
     r"(?:(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
@@ -262,7 +265,7 @@ def _read_en_month_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] 
 
 
 def _read_en_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
-    before = _EN_MONTH_BEFORE.search(sentence, max(0, m.start() - 12), m.start())
+    before = _EN_MONTH_BEFORE.search(sentence, max(0, m.start() - 24), m.start())
     if before is None:
         return None
     return _Parts(None, _month(m["m"]), _int(m["y"]), None, None, None, DatePrecision.MONTH), before.start()

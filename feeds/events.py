@@ -37,7 +37,7 @@ from feeds.places import province_of
 log = logging.getLogger(__name__)
 
 _DIGIT = re.compile(r"\d")
-_MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+_MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|(?i:tháng))")  # "tháng Mười" has no digit
 _TIME_LABEL = re.compile(r"\W{0,3}(?:thời gian|ngày giờ|thời gian tổ chức|time|date|dates|when)\s*:", re.IGNORECASE)
 _RECENT = 20  # a new mention is compared with this many latest events (keeps detection linear)
 _LOOK_BACK = 6  # sentences a "Thời gian:" line may be below its event's name
@@ -96,7 +96,7 @@ def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], 
 def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
     sentence = known.text[index]
     if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _says_today(sentence)):
-        return []  # every date form has a digit, an English month name or says "today"
+        return []  # every date form has a digit, a month's name ("June", "tháng Mười") or says "today"
     own, named_in = known.mentions(index), sentence
     if not own and index + 1 < len(known.text) and known.mentions(index + 1) and EVENT_VERB.search(known.words(index)):
         own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"

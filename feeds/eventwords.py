@@ -12,6 +12,13 @@ import re
 from feeds.eventdates import Tense
 from feeds.models import EventKind
 
+# "The Steering Committee met on 11 June", "the Board convened in Hanoi": a body meeting, told by its verb
+# (not "targets were met in", "convened by X")
+MEETING_VERBS = ("met", "meet", "meets", "convened", "reconvened")
+_MET = "|".join(
+    rf"{verb}(?=\s+(?:on|in|at|with|again|online|virtually|last|this|yesterday|today|for the)\b)" for verb in MEETING_VERBS
+)
+_PASSIVE = re.compile(r"\b(?:was|were|been|be|being|are|is)\s+$", re.IGNORECASE)
 _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|ra mắt|khởi động dự án|launch(?:ing|ed)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
     (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
@@ -21,7 +28,8 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.EXHIBITION, r"triển lãm|hội chợ|exhibition|expo|trade fair|fair"),
     (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission|visit"),
     (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
-    (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"),
+    (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"
+                        rf"|{_MET}"),
     (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội"),
 )
 WORD = re.compile(r"\w+")
@@ -67,7 +75,7 @@ def _first_words(alternatives: str) -> set[str]:
 
 
 FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
-    "launching", "launched", "kickoff", "roundtable", "awards"}
+    "launching", "launched", "kickoff", "roundtable", "awards", *MEETING_VERBS}
 WORD_AT = {word: re.compile(rf"(?<!\w){re.escape(word)}(?!\w)") for word in FIRST_WORDS}
 KIND = re.compile(
     "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
@@ -84,10 +92,11 @@ _VENUE_AFTER = re.compile(r"\s+(?:Centre|Center|Hall|Palace|Hotel|Park|Building|
 # A dated sentence with one of these verbs but no event word takes its event word from the next sentence.
 EVENT_VERB = _Phrases(
     "tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|thăm|held|took place"
-    "|take place|organised|organized|hosted|opened|attended|visited|signed|launched|convened|gathered"
+    "|take place|organised|organized|hosted|opened|attended|visited|signed|launched|convened|gathered|met"
+    "|scheduled|planned|slated|dự kiến diễn ra|dự kiến tổ chức"
 )
 _VI_NAME_STOP = re.compile(
-    r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
+    r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|dự kiến|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
     r"|vừa|đang|lần này|lần tới|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
 )
 _EN_NAME_STOP = re.compile(
@@ -102,7 +111,7 @@ _MAX_NAME = 160
 
 _ANNOUNCE = _Phrases(
     "sẽ|sắp diễn ra|sắp tới|tới đây|dự kiến|kính mời|trân trọng mời|thông báo|will|to be held|is to|upcoming"
-    "|forthcoming|scheduled|to open|to take place|call for|invite|invites|invitation"
+    "|forthcoming|scheduled|is planned|are planned|planned for|slated|to open|to take place|call for|invite|invites|invitation"
 )
 _REPORT = _Phrases(
     "vừa qua|vừa diễn ra|vừa tổ chức|đã diễn ra|đã được tổ chức|đã tổ chức|đã khai mạc|đã kết thúc|đã có|đã tham dự"
@@ -120,6 +129,8 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
         mention = KIND.match(sentence, start)
         if mention and _VENUE_AFTER.match(sentence, mention.end()):
             continue  # "Exhibition Centre", "Conference Hall": a place, not the event
+        if mention and mention.group().lower() in MEETING_VERBS and _PASSIVE.search(sentence, max(0, start - 7), start):
+            continue  # "targets were met in May": no meeting
         if mention and not _GENERIC_BEFORE.search(sentence, max(0, start - 20), start):
             found.append(mention)
     return found
@@ -144,6 +155,10 @@ def kind_of(mention: re.Match[str]) -> EventKind:
 
 def event_name(sentence: str, mention: re.Match[str]) -> str:
     """The event's name as written around its event word."""
+    if mention.group().lower() in MEETING_VERBS:  # "The Project Steering Committee met on ..."
+        left = _EN_LEFT.search(sentence, max(0, mention.start() - 120), mention.start())
+        body = _strip_articles(left.group() if left else "")
+        return f"{body}meeting" if body else "meeting"
     if mention.group().isascii() and not _is_vietnamese(sentence):
         return _en_name(sentence, mention)
     rest = sentence[mention.end() : mention.end() + _MAX_NAME]
@@ -166,11 +181,16 @@ def _name_end(rest: str, stops: re.Pattern[str]) -> int:
 
 def _en_name(sentence: str, mention: re.Match[str]) -> str:
     left = _EN_LEFT.search(sentence[max(0, mention.start() - 120) : mention.start()])
-    prefix = left.group() if left else ""
-    while prefix and prefix.split()[0] in {"The", "A", "An", "of", "and", "on", "for", "On", "In", "At"}:
-        prefix = prefix.split(None, 1)[1] if len(prefix.split()) > 1 else ""
+    prefix = _strip_articles(left.group() if left else "")
     rest = sentence[mention.end() : mention.end() + _MAX_NAME]
     return (prefix + mention.group() + rest[: _name_end(rest, _EN_NAME_STOP)]).strip()
+
+
+def _strip_articles(prefix: str) -> str:
+    """ "The Project Steering Committee " → "Project Steering Committee "."""
+    while prefix and prefix.split()[0] in {"The", "A", "An", "of", "and", "on", "for", "On", "In", "At"}:
+        prefix = prefix.split(None, 1)[1] if len(prefix.split()) > 1 else ""
+    return prefix
 
 
 def _is_vietnamese(text: str) -> bool:

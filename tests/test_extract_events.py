@@ -81,6 +81,8 @@ def test_decomposed_text_gives_the_same_result():
         ("On 5 June 2019, VNCPC held a kick-off meeting for the project.", EventKind.LAUNCH),
         ("On 5 June 2019, a Workshop on Green Growth was held in Hanoi.", EventKind.WORKSHOP),
         ("On 5 June 2019, the award ceremony took place in Hanoi.", EventKind.CEREMONY),
+        ("The Technical Working Group met in Hanoi on 5 June 2019 to review the draft.", EventKind.MEETING),
+        ("On 5 June 2019, the Advisory Board convened at the Melia Hotel.", EventKind.MEETING),
     ],
 )
 def test_kinds(sentence, kind):
@@ -121,6 +123,41 @@ def test_several_events_and_a_decree_date():
         (EventKind.WORKSHOP, dt.date(2017, 10, 10), "Quảng Ninh", 60),
         (EventKind.TRAINING, dt.date(2017, 10, 12), "Bình Dương", 45),
     ]
+
+
+def test_a_body_meeting_is_named_by_its_verb():
+    text = "The National Steering Committee met on Thursday, 6 June 2019 at the Melia Hotel, Hanoi."
+    event = extract(text, language=Language.EN, published=dt.datetime(2019, 6, 10, tzinfo=VN)).events[0]
+    assert (event.name, event.kind, event.start, event.province) == ("National Steering Committee meeting", EventKind.MEETING, dt.date(2019, 6, 6), "Hà Nội")
+    assert extract("All targets were met in May 2019.", language=Language.EN, published=dt.datetime(2019, 6, 10, tzinfo=VN)).events == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "month"),
+    [
+        ("The closing workshop is scheduled for November 2019.", EventKind.WORKSHOP, 11),
+        ("The next Board meeting is planned for October 2019.", EventKind.MEETING, 10),
+        ("Hội nghị tổng kết dự kiến diễn ra vào tháng Mười Một.", EventKind.CONFERENCE, 11),
+        ("Khóa đào tạo tiếp theo dự kiến tổ chức trong tháng 9/2019.", EventKind.TRAINING, 9),
+    ],
+)
+def test_a_month_announced_as_planned_is_an_upcoming_month_event(text, kind, month):
+    events = extract(text, language=Language.EN, published=dt.datetime(2019, 8, 10, tzinfo=VN)).events
+    assert [(e.kind, e.start, e.precision, e.status) for e in events] == [
+        (kind, dt.date(2019, month, 1), DatePrecision.MONTH, EventStatus.UPCOMING)]
+
+
+def test_a_merger_date_beside_the_event_is_not_the_event():
+    text = ("Trong hai ngày 8, 9/7, Hội thảo về khu công nghiệp sinh thái đã diễn ra tại tỉnh Gia Lai mới, "
+            "được hình thành sau khi sáp nhập với tỉnh Bình Định từ ngày 1/7/2025.")
+    events = extract(text, language=Language.VI, published=dt.datetime(2025, 7, 12, tzinfo=VN)).events
+    assert [(e.start, e.end) for e in events] == [(dt.date(2025, 7, 8), dt.date(2025, 7, 9))]
+
+
+def test_an_announced_day_with_a_month_word():
+    text = "Lớp tập huấn sẽ khai giảng ngày 20 tháng Mười Hai tại TP Cần Thơ."
+    event = extract(text, language=Language.VI, published=dt.datetime(2019, 11, 1, tzinfo=VN)).events[0]
+    assert (event.start, event.status, event.province) == (dt.date(2019, 12, 20), EventStatus.UPCOMING, "Cần Thơ")
 
 
 @pytest.mark.parametrize(
