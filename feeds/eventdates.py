@@ -135,11 +135,12 @@ _DEADLINE = re.compile(
 # "(tỉnh X mới) sau khi hợp nhất với tỉnh Y từ ngày", "effective from", "came into force on"
 _TAKES_EFFECT = re.compile(
     r"(?:(?:\bkể\s+|\bhiệu lực\b[^.;:()]{0,40}?\s|\b(?:sáp nhập|hợp nhất|sắp xếp|chia tách|giải thể)\b[^.;:(),]{0,60}?\s)từ"
-    r"|\b(?:effective|with effect|in effect|into force|into effect|took effect|takes effect|merged)\s+(?:from|on|as of|since)"
-    r"|\b(?:merged|amalgamated)\b[^.;:(),]{0,60}?\s(?:from|on|as of)"
+    r"|\b(?:effective|with effect|in effect|into force|into effect|took effect|takes effect|merged|amalgamated)\s+(?:from|on|as of|since)"
     r")\s+(?:ngày\s+|the\s+)?$",
     re.IGNORECASE,
 )
+# "Hội thảo về sáp nhập ... diễn ra từ ngày 3/7": the event's own verb stands between, so it is the event's date
+_EVENT_VERB = re.compile(r"diễn ra|tổ chức|khai mạc|khai giảng|tiến hành", re.IGNORECASE)
 _TIME = re.compile(
     r"(?<![\d/.])(?P<h>[01]?\d|2[0-3])\s*(?:h|giờ|:)\s*(?P<min>[0-5]\d)?(?!\d)(?:\s*(?P<ampm>[ap]\.?m\.?))?"
     r"|(?<![\d/.])(?P<h2>1[0-2]|0?[1-9])\s*(?P<ampm2>[ap]\.?m\.?)",
@@ -288,7 +289,8 @@ def _excluded(sentence: str, at: int, digits_at: int) -> bool:
     before = sentence[max(0, at - _LOOKBACK) : at]
     if _LEGAL.search(before) or _DEADLINE.search(before):
         return True
-    return _TAKES_EFFECT.search(sentence, max(0, digits_at - _LOOKBACK), digits_at) is not None
+    effect = _TAKES_EFFECT.search(sentence, max(0, digits_at - _LOOKBACK), digits_at)
+    return effect is not None and not _EVENT_VERB.search(effect.group())
 
 
 # --------------------------------------------------------------------------- resolving
