@@ -56,8 +56,8 @@ _VI_MONTH_WORD = (
     r"(?:mười\s+một|mười\s+hai|" + "|".join(w for w in _VI_MONTH_WORDS if " " not in w) + r")(?!\w)"
 )
 _VI_MONTH_NUMBER = rf"(?:\d{{1,2}}(?!\d)|{_VI_MONTH_WORD})"
-# "5-6/10" is days 5 to 6 of October, not 5 June 2010: a dash before "D/" starts a day range
-_SEP_FIRST = r"(?:\s*[/.]\s*|\s*-\s*(?!\d{1,2}\s*/))"
+# "5-6/10" is days 5 to 6 of October, not 5 June 2010: a dash before "D/" or "D tháng" starts a day range
+_SEP_FIRST = r"(?:\s*[/.]\s*|\s*-\s*(?!\d{1,2}\s*/|\d{1,2}\s+tháng\s))"
 
 
 def _vi_day_month(n: int) -> str:

@@ -42,6 +42,7 @@ def only(sentence: str, published: dt.date, tense: Tense = Tense.UNKNOWN):
         ("ngày 27 - 28/3/2022 tại Cần Thơ", D(2022, 4, 1), D(2022, 3, 27), D(2022, 3, 28)),
         ("hai ngày 9–10/12/2020, hội nghị", D(2020, 12, 15), D(2020, 12, 9), D(2020, 12, 10)),
         ("ngày 20-8-2019 tại Hà Nội", D(2019, 9, 1), D(2019, 8, 20), D(2019, 8, 20)),
+        ("các ngày 18-19 tháng 10 năm 2018", D(2018, 11, 1), D(2018, 10, 18), D(2018, 10, 19)),
         # days listed with commas, the month written once after the last
         ("Trong ba ngày 21, 22/4, đoàn công tác", D(2021, 5, 1), D(2021, 4, 21), D(2021, 4, 22)),
         ("các ngày 6, 7, 8/9/2023", D(2023, 9, 20), D(2023, 9, 6), D(2023, 9, 8)),
