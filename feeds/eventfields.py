@@ -37,7 +37,7 @@ _ORG_JOIN = re.compile(
     re.IGNORECASE,
 )
 # ... and a boundary only when an organisation's name follows ("Bộ Tài nguyên và Môi trường" stays whole).
-_ORG_SPLIT = re.compile(r"(?<![\s,;])\s*(?:,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
+_ORG_SPLIT = re.compile(r"(?<![\s,;])\s*(?:,\s*(?:and|và)\b|,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
 _THE_NAME = re.compile(r"the\s+[A-Z]")
 _PARENS = re.compile(r"(?<!\s)\s*\([^()]{0,80}\)")
 _ARTICLE = re.compile(r"^(?:the|The)\s+")
@@ -89,9 +89,10 @@ _VI_UNDER = re.compile(
     r"(?=\s{0,5}(?:[.;:,]|\s(?:tại|ở|vào|ngày|từ|nhằm|trong|để|và sự|và có|(?-i:hội nghị|hội thảo|lễ|buổi|diễn đàn|khóa|lớp))\s|$))",
     re.IGNORECASE,
 )
-# "Đơn vị đăng cai là X", "Đơn vị chủ trì buổi lễ là X", "Cơ quan đồng tổ chức gồm X và Y"
+# "Đơn vị đăng cai là X", "Đơn vị chủ trì buổi lễ là X", "Cơ quan đồng tổ chức gồm X và Y", "Chủ trì hội nghị là X"
 _VI_ROLE_IS = re.compile(
-    r"\b(?:đơn vị|cơ quan)\s+(?:đồng\s+)?(?:tổ chức|chủ trì|đăng cai)(?:\s+\w+){0,3}?\s+(?:là|gồm|bao gồm)\s+"
+    r"(?:\b(?:đơn vị|cơ quan|ban)\s+|(?:^|(?<=[,;:(]\s)|(?<=[,;:(]))\W{0,3})(?:đồng\s+)?(?:tổ chức|chủ trì|đăng cai)"
+    r"(?:\s+\w+){0,3}?\s+(?:là|gồm|bao gồm)\s+"
     r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
     r"(?=\s{0,5}(?:[.;:]|,\s*(?:[a-zà-ỹđ]|$)|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để)\s|$))",
     re.IGNORECASE,
@@ -113,7 +114,10 @@ _VI_CHAIR = re.compile(r"\b(?:chủ trì|đăng cai)\b")
 _EN_ORGANISE = r"(?:(?:jointly|co-?|also)\s*)?(?:organi[sz]ed|hosted|convened|arranged|coordinated|co-?organi[sz]ed|co-?hosted|sponsored and organi[sz]ed)"
 _EN_BY = re.compile(
     rf"\b{_EN_ORGANISE}\s+by\s+"
-    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b|\s(?:on|at|from|to|as|under|for|within)\s|\sin\s(?!cooperation|collaboration|partnership|association)"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b"
+    # ", took place in ...": a lower-case word after a comma names no organiser
+    r"|,\s*(?!(?:the|and|a|an)\b)[a-z]"
+    r"|\s(?:on|at|from|to|as|under|for|within)\s|\sin\s(?!cooperation|collaboration|partnership|association)"
     # "... and attended by 25 members", ", funded by": another participle clause begins
     r"|,?\s+(?:and\s+|while\s+)?(?:(?:was|were|is|are)\s+)?(?:attended|chaired|co-chaired|opened|funded|sponsored|supported|financed|joined|moderated|facilitated"
     r"|brought|gathered|drew|attracted|welcomed)\b"

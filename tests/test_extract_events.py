@@ -213,6 +213,12 @@ def test_articles_without_events(text):
         ("The course was jointly organised by VNCPC and the Asian Institute of Technology, and brought together 40 trainees.",
          ["VNCPC", "Asian Institute of Technology"]),
         ("The meeting was organised by VNCPC and funded by the Swiss Government.", ["VNCPC"]),
+        ("The workshop, jointly organised by VNCPC and GIZ, took place in Hanoi.", ["VNCPC", "GIZ"]),
+        ("The workshop was organised by VNCPC, the Ministry of Industry and Trade, and UNIDO.",
+         ["VNCPC", "Ministry of Industry and Trade", "UNIDO"]),
+        ("Chủ trì hội nghị là Sở Công Thương tỉnh Bắc Giang.", ["Sở Công Thương tỉnh Bắc Giang"]),
+        ("Ban tổ chức là Hội Môi trường Việt Nam.", ["Hội Môi trường Việt Nam"]),
+        ("VNCPC tổ chức hội thảo là hoạt động thường niên.", ["VNCPC"]),
     ],
 )
 def test_organizers(sentence, organizers):
