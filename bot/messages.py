@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.i18n import MONTHS_EN, escape, t
 from bot.telegram_text import MAX_MESSAGE_LENGTH, SEPARATOR, fit, pack, shorten, visible_length
 from feeds.models import DatePrecision, Event, EventStatus, Recommendation, StoredArticle
+from feeds.places import describe_place
 
 
 # --------------------------------------------------------------------------- dates
@@ -174,12 +175,7 @@ def _event_lines(event: Event, lang: str, width: int) -> list[str]:
 
 
 def event_place(event: Event) -> str:
-    """The location, followed by the province when the location does not already name it."""
-    location = (event.location or "").strip()
-    province = (event.province or "").strip()
-    if province and province.casefold() not in location.casefold():
-        return f"{location}, {province}" if location else province
-    return location
+    return describe_place(event.location, event.province)
 
 
 def _recommendations_block(

@@ -111,6 +111,18 @@ def province_of(text: str, *, on: dt.date | None = None) -> str | None:
     return chosen.province(on) if chosen else None
 
 
+def describe_place(location: str | None, province: str | None) -> str:
+    """The venue as written, plus the province in brackets unless the venue already names it (by its
+    name or a variant: "Ho Chi Minh City"); a city does not count ("TP Vinh (Nghệ An)")."""
+    location, province = (location or "").strip(), (province or "").strip()
+    if not province or not location:
+        return location or province
+    named = {m.province(None) for m in find_places(location) if not m.place.city}
+    if province in named or fold(province) in fold(location):
+        return location
+    return f"{location} ({province})"
+
+
 def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i: int, reach: int) -> tuple[int, Place | None]:
     capital = words[i].group()[:1].isupper()
     for size in range(min(gaz.longest, reach), 0, -1):

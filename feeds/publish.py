@@ -32,6 +32,7 @@ from lxml import etree
 
 from feeds.errors import PublishError
 from feeds.models import DEFAULT_TIMEZONE, Article, DatePrecision, Event, Source, StoredArticle
+from feeds.places import describe_place
 
 if TYPE_CHECKING:
     from feeds.store import Store
@@ -120,11 +121,7 @@ def event_when(event: Event, language: str) -> str:
 
 
 def event_where(event: Event) -> str:
-    """The venue as written, plus the province when the venue does not name it."""
-    location, province = event.location or "", event.province or ""
-    if province and province.casefold() not in location.casefold():
-        return f"{location} ({province})" if location else province
-    return location
+    return describe_place(event.location, event.province)
 
 
 def _event_html(event: Event, labels: dict[str, str], language: str) -> str:

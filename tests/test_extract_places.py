@@ -133,3 +133,13 @@ def test_a_place_name_never_spans_a_comma():
     # "Hòa, Thành" is not the town "Hòa Thành"; "Long, An" is not "Long An"
     assert [m.text for m in find_places("phường Bình Hòa, Thành phố Hồ Chí Minh")] == ["Hồ Chí Minh"]
     assert province_of("xã Phước Long, An Giang") == "An Giang"
+
+
+def test_describe_place_adds_the_province_only_when_the_venue_does_not_name_it():
+    from feeds.places import describe_place
+
+    assert describe_place("Rex Hotel, Ho Chi Minh City", "Hồ Chí Minh") == "Rex Hotel, Ho Chi Minh City"
+    assert describe_place("Khách sạn Mường Thanh, TP Vinh", "Nghệ An") == "Khách sạn Mường Thanh, TP Vinh (Nghệ An)"
+    assert describe_place("TP Nha Trang, tỉnh Khánh Hoà", "Khánh Hòa") == "TP Nha Trang, tỉnh Khánh Hoà"
+    assert describe_place(None, "Hà Nội") == "Hà Nội"
+    assert describe_place("Trực tuyến", None) == "Trực tuyến"

@@ -169,7 +169,7 @@ def test_upcoming_event_with_time_province_and_several_events():
         status=EventStatus.UPCOMING,
     )
     text = render_alert(make_article(events=(WORKSHOP, forum)), lang="vi", source_name="VNCPC")
-    assert "<i>Diễn đàn kinh tế tuần hoàn</i>\n📅 5/12/2026, 08:30 (sắp diễn ra) · 📍 Khách sạn Mường Thanh, Cần Thơ" in text
+    assert "<i>Diễn đàn kinh tế tuần hoàn</i>\n📅 5/12/2026, 08:30 (sắp diễn ra) · 📍 Khách sạn Mường Thanh (Cần Thơ)" in text
     assert "<i>Hội thảo tiết kiệm năng lượng ngành dệt may</i>" in text
 
 
