@@ -153,7 +153,8 @@ def _progress(source_id: str, done: int, total: int) -> None:
 def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
     from feeds.pipeline import refresh_sources
 
-    sources = _select(ctx.sources(), args.source, ctx.sources_path)
+    configured = ctx.sources()
+    sources = _select(configured, args.source, ctx.sources_path)
     with ExitStack() as stack:
         store = ctx.open_store()
         stack.callback(store.close)
@@ -161,7 +162,7 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
         results = refresh_sources(sources, store=store, fetcher=fetcher, progress=_progress,
                                   include_paused=bool(args.source))
         if not args.no_publish:
-            _publish(ctx, store, sources=ctx.sources())
+            _publish(ctx, store, sources=configured)
     print(f"{'source':<20} {'pages':>5} {'304':>4} {'new':>4} {'changed':>7} {'failed':>6} {'broken':>6}")
     for r in results:
         c = r.counts()
