@@ -216,7 +216,7 @@ def _check_language(value: str) -> str | None:
 def _check_timezone(value: str) -> str | None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a folder of the database
         return f"{value!r} is not an IANA time zone; use a name like {DEFAULT_TIMEZONE!r}"
     return None
 
