@@ -195,8 +195,14 @@ class Outbox:
 
     @staticmethod
     def move_chat(conn: Connection, old_id: int, new_id: int) -> None:
-        """Move the waiting rows of a group that became a supergroup with a new id."""
+        """Move the waiting rows of a group that became a supergroup with a new id; an alert the
+        new chat already has is cancelled rather than sent twice."""
         where = and_(outbox.c.chat_id == old_id, outbox.c.status.in_(OPEN))
+        twin = outbox.alias("twin")
+        duplicate = exists().where(
+            and_(twin.c.chat_id == new_id, twin.c.article_id == outbox.c.article_id, twin.c.kind == outbox.c.kind)
+        )
+        conn.execute(update(outbox).where(where, duplicate).values(status="cancelled", last_error="chat migrated"))
         conn.execute(update(outbox).where(where).values(chat_id=new_id))
 
     # ----------------------------------------------------------------- the sender's side

@@ -174,6 +174,9 @@ class Subscribers:
             if conn.execute(select(chats.c.chat_id).where(chats.c.chat_id == new_id)).first() is None:
                 conn.execute(update(chats).where(chats.c.chat_id == old_id).values(chat_id=new_id, type="supergroup"))
                 conn.execute(update(subscriptions).where(subscriptions.c.chat_id == old_id).values(chat_id=new_id))
+            else:  # the supergroup is known already (e.g. /subscribe sent there first): merge into it
+                _merge_topics(conn, old_id, new_id)
+                conn.execute(delete(chats).where(chats.c.chat_id == old_id))
             self._outbox.move_chat(conn, old_id, new_id)
 
     # ----------------------------------------------------------------- subscriptions
@@ -288,6 +291,15 @@ class Subscribers:
 def _update_known_chat(conn: Connection, chat_id: int, **values: Any) -> None:
     if conn.execute(update(chats).where(chats.c.chat_id == chat_id).values(**values)).rowcount == 0:
         raise KeyError(f"chat {chat_id} is not known; call upsert_chat first")
+
+
+def _merge_topics(conn: Connection, old_id: int, new_id: int) -> None:
+    """Give ``new_id`` the topics of ``old_id`` it lacks, and drop ``old_id``'s."""
+    have = set(_topics(conn, new_id))
+    for row in conn.execute(select(subscriptions).where(subscriptions.c.chat_id == old_id)).all():
+        if row.topic not in have:
+            conn.execute(insert(subscriptions).values(chat_id=new_id, topic=row.topic, created=row.created))
+    conn.execute(delete(subscriptions).where(subscriptions.c.chat_id == old_id))
 
 
 def _topics(conn: Connection, chat_id: int) -> list[str]:

@@ -237,3 +237,19 @@ def test_bulk_subscribers_fan_out(subs, store):
     add_article(store, 1)
     assert subs.fan_out() == 2000
     assert subs.stats().pending == 2000
+
+
+def test_migration_onto_a_supergroup_already_known_merges_without_a_duplicate(subs, store):
+    # /subscribe was sent in the new supergroup before the old group's migration message arrived
+    _chat(subs, -5, "all", "events", type="group")
+    _chat(subs, -1005, "all", type="supergroup")
+    add_article(store, 1)
+    subs.fan_out()
+    subs.migrate_chat(-5, -1005)
+    assert subs.get_chat(-5) is None and subs.topics(-1005) == ["all", "events"]
+    assert [(r[1], r[3]) for r in _rows(subs) if r[3] == "pending"] == [(-1005, "pending")]
+    add_article(store, 2)
+    subs.fan_out()
+    assert {r[1] for r in _rows(subs, status="pending")} == {-1005} and len(_rows(subs, status="pending")) == 2
+    assert _rows(subs, chat_id=-5) == [(1, -5, "alert", "cancelled")]  # its twin goes to -1005
+
