@@ -77,13 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_publish)
 
     s = sub.add_parser("check-source", help="dry run: show what a source's selectors match; stores nothing")
-    s.add_argument("source_id", metavar="ID")
+    s.add_argument("source_id", metavar="ID", help="the source's id in the sources file (see `feedbot config`)")
     s.add_argument("--url", help="try this listing URL instead of the configured one")
     s.set_defaults(func=cmd_check_source)
 
     s = sub.add_parser("articles", help="list stored articles")
-    s.add_argument("--source", metavar="ID")
-    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--source", metavar="ID", help="only this source's articles (default: every source)")
+    s.add_argument("--limit", type=int, default=20, metavar="N", help="at most N articles, newest first (default 20)")
     s.add_argument("--json", action="store_true", help="one JSON object per line with every stored field")
     s.set_defaults(func=cmd_articles)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -137,3 +138,13 @@ def test_every_command_has_help():
                            env={"PATH": "/usr/bin:/bin", "TELEGRAM_BOT_TOKEN": "999:never-shown"})
         assert r.returncode == 0, r.stderr
         assert "usage: feedbot" in r.stdout and "never-shown" not in r.stdout
+
+
+def test_every_argument_says_what_it_does():
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            assert action.help, f"feedbot {name}: argument {action.dest!r} has no help text"
