@@ -42,6 +42,8 @@ class _Run:
     articles: list[Article] = field(default_factory=list)
     first_page: tuple[str, Validators] | None = None  # remembered once the run succeeded
     first_page_urls: set[str] = field(default_factory=set)  # known ones are re-checked for edits
+    walk_all: bool = False  # follow every listing page (the last run failed): what it missed is read now
+    listing_error: str | None = None  # a later listing page failed: the run is not a success
     validators: dict[str, Validators] = field(default_factory=dict)  # of scraped articles, saved at the end
 
 
@@ -55,8 +57,9 @@ def refresh_source(
 ) -> RefreshResult:
     """Scrape one source once and store what is new or changed."""
     now = now or dt.datetime.now(source.tz)
-    seed = store.source_health(source.id).last_success is None
-    run = _Run(source)
+    health = store.source_health(source.id)
+    seed = health.last_success is None
+    run = _Run(source, walk_all=health.consecutive_failures > 0)
     requests_before = fetcher.requests_made
     try:
         items = _read_listings(run, store, fetcher)
@@ -71,7 +74,7 @@ def refresh_source(
     broken = None
     if run.scrape_errors and not run.articles and run.failed == len(run.scrape_errors):
         broken = f"no article could be scraped ({run.scrape_errors[0]})"
-    return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=broken)
+    return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=broken, error=run.listing_error)
 
 
 def refresh_sources(
@@ -127,7 +130,7 @@ def _read_listings(run: _Run, store: Store, fetcher: Fetcher) -> list[ListingIte
         have = {x.url for x in items}
         fresh = [i for i in listing.items if i.url not in have]
         items.extend(fresh)
-        if fresh and not (store.known_urls(i.url for i in fresh) >= {i.url for i in fresh}):
+        if fresh and (run.walk_all or not store.known_urls(i.url for i in fresh) >= {i.url for i in fresh}):
             url = listing.next_page
         else:
             break  # this page holds only known articles: older pages will too
@@ -144,6 +147,7 @@ def _fetch_listing_page(run: _Run, store: Store, fetcher: Fetcher, url: str, pag
     except FetchError as exc:
         if page_no == 0:
             raise
+        run.listing_error = f"listing page {page_no + 1} failed, its articles were not read: {exc}"
         log.warning("listing page failed, pagination stopped source=%s url=%s error=%s", source.id, url, exc)
         return None
     run.pages += 1

@@ -168,3 +168,20 @@ def test_paused_source_is_skipped(demo_site, store, fetcher):
     store.set_paused("vncpc-vi", True)
     assert refresh_sources([shipped(demo_site)], store=store, fetcher=fetcher, now=NOW) == []
     assert demo_site.hits() == 0
+
+
+def test_failed_later_listing_page_is_read_again_next_run(demo_site, store, fetcher):
+    # Page 2 fails this run: its articles are not stored yet, so the first page must not be
+    # remembered as "seen", or the next run's 304 would hide them until page 1 changes.
+    source = shipped(demo_site)
+    page2 = demo_site.routes["/tin-tuc/page/2/"]
+    demo_site.add("/tin-tuc/page/2/", b"", status=500)
+    first = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    seen_first = {s.article.url for s in first.new}
+    assert first.error and "listing page 2" in first.error and seen_first
+    demo_site.routes["/tin-tuc/page/2/"] = page2
+    second = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert second.ok and second.seeded  # still the first success: the backlog does not alert
+    assert second.not_modified == 0 and demo_site.hits("/tin-tuc/page/2/") == 3  # 2 attempts, then 1
+    stored = {s.article.url for s in store.articles(source_id=source.id, limit=None)}
+    assert stored > seen_first and {s.article.url for s in second.new} == stored - seen_first
