@@ -147,8 +147,10 @@ class Subscribers:
             raise ValueError(f"mode {mode!r}: use one of {MODES}")
         if digest_hour is not None:
             self.set_digest_hour(chat_id, digest_hour)
+        # choosing a digest (or its hour) starts the count: the first one comes at the next such hour
+        stamp = {"last_digest_at": self._now()} if mode == "digest" else {}
         with self._write() as conn:
-            _update_known_chat(conn, chat_id, mode=mode)
+            _update_known_chat(conn, chat_id, mode=mode, **stamp)
             self._outbox.switch_mode(conn, chat_id, mode)
 
     def deactivate(self, chat_id: int, reason: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import replace
 
@@ -252,8 +253,9 @@ async def test_digest_is_delivered_in_order(subs, bot, botapi):
     for n in range(1, 4):
         _alert(subs, n, events=n == 2)
     assert await Sender(bot, subs, FAST).drain() == {}  # held: nothing goes out before the digest
-    [chat] = subs.due_digests(NOW.replace(hour=8, minute=1))
-    assert subs.release_digest(chat, NOW.replace(hour=8, minute=1)) >= 1
+    at_eight = (dt.datetime.now(NOW.tzinfo) + dt.timedelta(days=1)).replace(hour=8, minute=1)
+    [chat] = subs.due_digests(at_eight)
+    assert subs.release_digest(chat, at_eight) >= 1
     await Sender(bot, subs, FAST).drain()
     text = "\n".join(s.text for s in botapi.sent(1))
     positions = [text.index(f"&lt;{n}&gt;") for n in (1, 2, 3)]

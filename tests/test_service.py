@@ -272,6 +272,17 @@ async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_
     assert service.exit_status == 0
 
 
+def _last_digest_yesterday(store, chat_id):
+    """As if the chat chose its digest a day ago (choosing it now means: next at that hour)."""
+    from sqlalchemy import update
+
+    from bot.subscriber_tables import chats
+
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    with store.engine.begin() as conn:
+        conn.execute(update(chats).where(chats.c.chat_id == chat_id).values(last_digest_at=yesterday))
+
+
 async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, site, caplog):
     from tests.test_e2e import EXTRA_SLUG, listing_with_extra
 
@@ -282,6 +293,7 @@ async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, si
         await asyncio.to_thread(service.subs.upsert_chat, 77)
         await asyncio.to_thread(service.subs.subscribe, 77, "all")
         await asyncio.to_thread(service.subs.set_mode, 77, "digest", digest_hour=0)
+        await asyncio.to_thread(_last_digest_yesterday, service.store, 77)
         site.add("/tin-tuc/", listing_with_extra())
         await service.cycle(service.sources[:1])
         assert [r["status"] for r in service.subs.outbox_rows(chat_id=77)] == ["held"]

@@ -83,7 +83,7 @@ def test_digest_chats_get_held_rows_released_as_a_digest(subs, store):
     assert subs.fan_out() == 2
     assert {r[3] for r in _rows(subs)} == {"held"}
     assert subs.due_deliveries(time.time() + 1, limit=10) == []
-    early = dt.datetime(2026, 3, 15, 6, 59, tzinfo=TZ)
+    early = (dt.datetime.now(TZ) + dt.timedelta(days=1)).replace(hour=6, minute=59)
     assert subs.due_digests(early) == []
     at_seven = early.replace(hour=7, minute=5)
     [chat] = subs.due_digests(at_seven)
@@ -253,3 +253,16 @@ def test_migration_onto_a_supergroup_already_known_merges_without_a_duplicate(su
     assert {r[1] for r in _rows(subs, status="pending")} == {-1005} and len(_rows(subs, status="pending")) == 2
     assert _rows(subs, chat_id=-5) == [(1, -5, "alert", "cancelled")]  # its twin goes to -1005
 
+
+
+def test_a_new_digest_chat_waits_for_its_hour(subs, store):
+    _chat(subs, 1, "all")
+    subs.set_mode(1, "digest", digest_hour=8)  # chosen after 08:00 today
+    add_article(store, 1)
+    subs.fan_out()
+    now = dt.datetime.now(TZ)
+    later_today = now + dt.timedelta(minutes=1)
+    if later_today.date() == now.date() and later_today.hour >= 8:
+        assert subs.due_digests(later_today) == []
+    tomorrow_at_eight = (now + dt.timedelta(days=1)).replace(hour=8, minute=0, second=5)
+    assert [c.chat_id for c in subs.due_digests(tomorrow_at_eight)] == [1]
