@@ -54,15 +54,18 @@ def health_report(
     broken_after_minutes: int,
     next_runs: dict[str, dt.datetime | None] | None = None,
     telegram: str = "off",
+    started: dt.datetime | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON payload) of /healthz: 503 when an enabled, unpaused source has been
-    broken (or failing as a whole since its last success) longer than ``broken_after_minutes``."""
+    broken (or failing as a whole since its last success) longer than ``broken_after_minutes``.
+    A source that has failed and never succeeded counts as failing since ``started`` (the service's
+    start; without it such a source is not counted)."""
     by_id = {h.source_id: h for h in health}
     limit = dt.timedelta(minutes=broken_after_minutes)
     report, down = {}, []
     for source in sources:
         h = by_id.get(source.id, SourceHealth(source.id))
-        since = h.broken_since if h.broken else (h.last_success if h.consecutive_failures else None)
+        since = h.broken_since if h.broken else (h.last_success or started if h.consecutive_failures else None)
         is_down = source.enabled and not h.paused and since is not None and now - since >= limit
         if is_down:
             down.append(source.id)

@@ -88,6 +88,7 @@ class Service:
         self.scheduler: Any = None
         self.jobs: SourceJobs | None = None
         self.stopped = asyncio.Event()
+        self.started_at = dt.datetime.now(dt.UTC)  # /healthz: a source that never worked fails since then
         self._halt = threading.Event()  # seen by the scrape thread
         self._lock = asyncio.Lock()  # one scrape cycle at a time
         self._sender_task: asyncio.Task[None] | None = None
@@ -217,7 +218,7 @@ class Service:
         return health_report(
             self.sources, rows, stats.by_status, now=dt.datetime.now(dt.UTC),
             broken_after_minutes=self.settings.health.broken_after_minutes, next_runs=next_runs,
-            telegram=self._telegram_state(),
+            telegram=self._telegram_state(), started=self.started_at,
         )
 
     def _telegram_state(self) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import logging
 import threading
 
 import httpx
@@ -118,6 +119,15 @@ def test_healthz_counts_a_source_failing_as_a_whole_since_its_last_success():
     assert status == 503 and body["sources"]["a"]["last_error"] == "fetch: 503"
     never_ran = health_report([source("new")], [], {}, now=NOW, broken_after_minutes=0)
     assert never_ran[0] == 200 and never_ran[1]["sources"]["new"]["last_run"] is None
+
+
+def test_healthz_counts_a_source_that_never_worked_from_the_service_start():
+    never = SourceHealth("a", last_run=NOW, consecutive_failures=40, last_error="fetch: connection refused")
+    started = NOW - dt.timedelta(hours=3)
+    status, body = health_report([source("a")], [never], {}, now=NOW, broken_after_minutes=120, started=started)
+    assert status == 503 and body["down"] == ["a"]
+    fresh = health_report([source("a")], [never], {}, now=NOW, broken_after_minutes=120, started=NOW)
+    assert fresh[0] == 200
 
 
 def test_admins_hear_when_a_source_breaks_keeps_failing_and_recovers():
@@ -284,6 +294,7 @@ def _last_digest_yesterday(store, chat_id):
 
 
 async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, site, caplog):
+    caplog.set_level(logging.INFO)
     from tests.test_e2e import EXTRA_SLUG, listing_with_extra
 
     service = Service(ctx, token=None)
