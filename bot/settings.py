@@ -60,8 +60,18 @@ def _http_url(v: str) -> str | None:
     return None if v.startswith(("http://", "https://")) else "must start with http:// or https://"
 
 
-def _optional_http_url(v: str) -> str | None:
-    return None if not v else _http_url(v)
+def _optional_https_url(v: str) -> str | None:
+    return None if not v or v.startswith("https://") else "must start with https:// (Telegram only calls HTTPS webhooks)"
+
+
+def _user_ids(v: tuple[Any, ...]) -> str | None:
+    bad = [x for x in v if not isinstance(x, int)]
+    return None if not bad else f"must be numeric Telegram user ids such as 123456789, not {bad[0]!r}"
+
+
+def _chats(v: tuple[Any, ...]) -> str | None:
+    bad = [x for x in v if not isinstance(x, int) and not str(x).startswith("@")]
+    return None if not bad else f"must be numeric chat ids or @channel names, not {bad[0]!r}"
 
 
 def _language(v: str) -> str | None:
@@ -108,11 +118,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("delivery", "concurrency", int, 1, "Messages in flight at once. 1 keeps the promise that a crash repeats at most one message; 4-8 reach 30 msg/s over a slow link.", _positive),
     Option("delivery", "keep_days", int, 30, "Days sent/failed outbox rows are kept before housekeeping prunes them.", _positive),
     Option("telegram", "api_url", str, "https://api.telegram.org/bot", "Bot API base URL (the token is appended); point it at a self-hosted Bot API server if you run one.", _http_url),
-    Option("telegram", "admins", tuple, (), "Telegram user ids allowed to run admin commands (FEEDBOT_TELEGRAM_ADMINS: comma-separated)."),
-    Option("telegram", "channels", tuple, (), "Chat ids or @channel names that receive every alert (comma-separated in the environment)."),
+    Option("telegram", "admins", tuple, (), "Telegram user ids allowed to run admin commands (FEEDBOT_TELEGRAM_ADMINS: comma-separated).", _user_ids),
+    Option("telegram", "channels", tuple, (), "Chat ids or @channel names that receive every alert (comma-separated in the environment).", _chats),
     Option("telegram", "language", str, "vi", "Default language of replies and alerts.", _language),
     Option("telegram", "bot_username", str, "", "The bot's @username without @, for t.me deep links (found with getMe when empty)."),
-    Option("telegram", "webhook_url", str, "", "Public HTTPS URL for webhook mode; empty means long polling.", _optional_http_url),
+    Option("telegram", "webhook_url", str, "", "Public HTTPS URL for webhook mode; empty means long polling.", _optional_https_url),
     Option("telegram", "webhook_secret", str, "", "Secret token Telegram sends with each webhook call (secret; generated when empty)."),
 )
 
@@ -226,7 +236,14 @@ def _reject_unknown(data: Mapping[str, Any], where: str) -> None:
                         f"unknown key (known: {', '.join(sorted(known))})", where=f"{where}: key '{key}.{sub}'"
                     )
         elif key not in top:
-            raise ConfigError("unknown key", where=f"{where}: key '{key}'")
+            raise ConfigError(_unknown_top_level(key, sections, top), where=f"{where}: key '{key}'")
+
+
+def _unknown_top_level(key: str, sections: set[str], top: set[str]) -> str:
+    owners = sorted(o.section for o in OPTIONS if o.section and o.key == key)
+    if owners:
+        return f"unknown key here: it belongs in the [{owners[0]}] table (write it below a [{owners[0]}] line)"
+    return f"unknown key (top-level keys: {', '.join(sorted(top))}; tables: {', '.join(sorted(sections))})"
 
 
 def _from_file(opt: Option, raw: Any, where: str) -> Any:

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,9 @@ def test_admin_ids_and_channels_from_env():
         ('[fetch]\ndelay_seconds = "slow"\n', "fetch.delay_seconds"),
         ("[feeds]\nmax_entries = true\n", "feeds.max_entries"),
         ('public_base_url = "ftp://x"\n', "public_base_url"),
+        ('[telegram]\nadmins = ["@me"]\n', "telegram.admins"),
+        ('[telegram]\nchannels = ["news"]\n', "telegram.channels"),
+        ('[telegram]\nwebhook_url = "http://bot.example.org/hook"\n', "telegram.webhook_url"),
     ],
 )
 def test_invalid_file_names_the_key(tmp_path, text, key):
@@ -55,6 +59,21 @@ def test_invalid_file_names_the_key(tmp_path, text, key):
     with pytest.raises(ConfigError) as info:
         load_settings(f, env={})
     assert f"'{key}'" in str(info.value) and "settings.toml" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("delay_seconds = 2\n", "belongs in the [fetch] table"),
+        ("[fetchh]\ndelay_seconds = 2\n", "tables: delivery, digest, feeds, fetch"),
+        ('[telegram]\nadmins = ["@me"]\n', "numeric Telegram user ids"),
+    ],
+)
+def test_invalid_file_says_what_to_write_instead(tmp_path, text, hint):
+    f = tmp_path / "settings.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(hint)):
+        load_settings(f, env={})
 
 
 def test_invalid_env_names_the_variable():
