@@ -51,6 +51,7 @@ def test_admin_ids_and_channels_from_env():
         ('[telegram]\nadmins = ["@me"]\n', "telegram.admins"),
         ('[telegram]\nchannels = ["news"]\n', "telegram.channels"),
         ('[telegram]\nwebhook_url = "http://bot.example.org/hook"\n', "telegram.webhook_url"),
+        ("delay_seconds = 2\n", "delay_seconds"),
     ],
 )
 def test_invalid_file_names_the_key(tmp_path, text, key):
@@ -61,19 +62,20 @@ def test_invalid_file_names_the_key(tmp_path, text, key):
     assert f"'{key}'" in str(info.value) and "settings.toml" in str(info.value)
 
 
-@pytest.mark.parametrize(
-    "text, hint",
-    [
-        ("delay_seconds = 2\n", "belongs in the [fetch] table"),
-        ("[fetchh]\ndelay_seconds = 2\n", "tables: delivery, digest, feeds, fetch"),
-        ('[telegram]\nadmins = ["@me"]\n', "numeric Telegram user ids"),
-    ],
-)
-def test_invalid_file_says_what_to_write_instead(tmp_path, text, hint):
+HINTS = {  # what the message tells the admin to write instead
+    "delay_seconds = 2\n": "belongs in the [fetch] table",
+    "colour = 1\n": "tables: delivery, digest, feeds, fetch",
+    '[telegram]\nadmins = ["@me"]\n': "numeric Telegram user ids",
+    '[telegram]\nwebhook_url = "http://bot.example.org/hook"\n': "https://",
+}
+
+
+def test_invalid_file_says_what_to_write_instead(tmp_path):
     f = tmp_path / "settings.toml"
-    f.write_text(text)
-    with pytest.raises(ConfigError, match=re.escape(hint)):
-        load_settings(f, env={})
+    for text, hint in HINTS.items():
+        f.write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(hint)):
+            load_settings(f, env={})
 
 
 def test_invalid_env_names_the_variable():
@@ -86,6 +88,13 @@ def test_toml_syntax_error_names_file(tmp_path):
     f.write_text("[http\n")
     with pytest.raises(ConfigError, match="settings.toml: not valid TOML"):
         load_settings(f, env={})
+
+
+def test_webhook_secret_telegram_would_refuse_is_a_config_error_that_does_not_echo_it():
+    with pytest.raises(ConfigError, match="telegram.webhook_secret") as info:
+        load_settings(None, env={"FEEDBOT_TELEGRAM_WEBHOOK_SECRET": "my secret!"})
+    assert "my secret!" not in str(info.value)
+    assert load_settings(None, env={"FEEDBOT_TELEGRAM_WEBHOOK_SECRET": "Ab_9-x"}).telegram.webhook_secret == "Ab_9-x"
 
 
 def test_secrets_are_masked_in_dump():
