@@ -10,6 +10,7 @@ The Telegram token is not a setting: it comes from ``TELEGRAM_BOT_TOKEN`` or the
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,11 @@ def _chats(v: tuple[Any, ...]) -> str | None:
     return None if not bad else f"must be numeric chat ids or @channel names, not {bad[0]!r}"
 
 
+def _webhook_secret(v: str) -> str | None:
+    ok = not v or (len(v) <= 256 and re.fullmatch(r"[A-Za-z0-9_-]+", v) is not None)
+    return None if ok else "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram refuses others)"
+
+
 def _language(v: str) -> str | None:
     return None if v in ("vi", "en") else 'must be "vi" or "en"'
 
@@ -123,7 +129,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("telegram", "language", str, "vi", "Default language of replies and alerts.", _language),
     Option("telegram", "bot_username", str, "", "The bot's @username without @, for t.me deep links (found with getMe when empty)."),
     Option("telegram", "webhook_url", str, "", "Public HTTPS URL for webhook mode; empty means long polling.", _optional_https_url),
-    Option("telegram", "webhook_secret", str, "", "Secret token Telegram sends with each webhook call (secret; generated when empty)."),
+    Option("telegram", "webhook_secret", str, "", "Secret token Telegram sends with each webhook call (secret; generated when empty).", _webhook_secret),
 )
 
 SECRET_KEYS = frozenset({"telegram.webhook_secret"})
@@ -207,7 +213,8 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
             value, src = opt.default, "default"
         problem = opt.check(value) if opt.check else None
         if problem:
-            raise ConfigError(f"{problem} (got {value!r})", where=f"{src}: key '{opt.dotted}'")
+            shown = "a hidden value" if opt.dotted in SECRET_KEYS else repr(value)  # never echo a secret
+            raise ConfigError(f"{problem} (got {shown})", where=f"{src}: key '{opt.dotted}'")
         values[opt.dotted], origin[opt.dotted] = value, src
     return Settings(values=values, origin=origin)
 
