@@ -101,54 +101,67 @@ def _join_list_paragraphs(text: str) -> str:
     return "\n\n".join(out)
 
 
+# A unit of the text walk: a string to emit, or (element, in_item, children_only).
+_Work = str | tuple[Tag, bool, bool]
+
+
 def _walk(node: Tag, out: list[str], *, in_item: bool) -> None:
+    """Depth first with an explicit stack: a malformed page nested thousands of elements deep
+    (unclosed tags) must not hit Python's recursion limit."""
+    stack: list[_Work] = [(node, in_item, True)]
+    while stack:
+        work = stack.pop()
+        if isinstance(work, str):
+            out.append(work)
+        else:
+            tag, item, children_only = work
+            stack.extend(reversed(_children_work(tag, item) if children_only else _tag_work(tag, item)))
+
+
+def _children_work(node: Tag, in_item: bool) -> list[_Work]:
+    work: list[_Work] = []
     for child in node.children:
         if isinstance(child, Tag):
-            _walk_tag(child, out, in_item=in_item)
+            work.append((child, in_item, False))
         elif isinstance(child, NavigableString) and not isinstance(
             child, (PreformattedString, Script, Stylesheet, TemplateString)
         ):
-            out.append(_ANY_SPACE.sub(" ", child))  # source line breaks are spaces, as in a browser
+            work.append(_ANY_SPACE.sub(" ", child))  # source line breaks are spaces, as in a browser
+    return work
 
 
-def _walk_tag(tag: Tag, out: list[str], *, in_item: bool) -> None:
-    name = tag.name
+def _tag_work(tag: Tag, in_item: bool) -> list[_Work]:
+    name, inner = tag.name, (tag, in_item, True)
     if name == "br":
-        out.append("\n")
-    elif name in ("ul", "ol"):
-        _walk_list(tag, out, in_item=in_item)
-    elif name == "tr":
-        out.append("\n")
-        _walk(tag, out, in_item=in_item)
-        out.append("\n")
-    elif name in ("td", "th"):
-        out.append(" ")
-        _walk(tag, out, in_item=in_item)
-        out.append(" ")
-    elif name in _BLOCKS:
+        return ["\n"]
+    if name in ("ul", "ol"):
+        return _list_work(tag, in_item)
+    if name == "tr":
+        return ["\n", inner, "\n"]
+    if name in ("td", "th"):
+        return [" ", inner, " "]
+    if name in _BLOCKS:
         brk = "\n" if in_item else _PARAGRAPH
-        out.append(brk)
-        _walk(tag, out, in_item=in_item)
-        out.append(brk)
-    else:
-        _walk(tag, out, in_item=in_item)
+        return [brk, inner, brk]
+    return [inner]
 
 
-def _walk_list(tag: Tag, out: list[str], *, in_item: bool) -> None:
+def _list_work(tag: Tag, in_item: bool) -> list[_Work]:
     brk = "\n" if in_item else _PARAGRAPH
-    out.append(brk)
+    work: list[_Work] = [brk]
     number = _list_start(tag)
     for child in tag.children:
         if not (isinstance(child, Tag) and child.name == "li"):
             if isinstance(child, Tag):
-                _walk_tag(child, out, in_item=True)
+                work.append((child, True, False))
             continue
-        out.append("\n")
+        work.append("\n")
         if not _MARKER.match(child.get_text(" ", strip=True)[:8]):
-            out.append(f"{number}. " if tag.name == "ol" else "• ")
+            work.append(f"{number}. " if tag.name == "ol" else "• ")
         number += 1
-        _walk(child, out, in_item=True)
-    out.append(brk)
+        work.append((child, True, True))
+    work.append(brk)
+    return work
 
 
 def _list_start(tag: Tag) -> int:

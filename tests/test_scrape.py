@@ -506,3 +506,16 @@ def test_any_markup_gives_a_listing_and_an_article_or_a_scrape_error(markup):
     else:
         assert article.title and article.body_text and "<script" not in article.body_html
     assert {m.key for m in explain_article(markup, f"{SITE}/tin-tuc/a/", VI)} >= {"title", "date", "body"}
+
+
+def test_deeply_nested_malformed_body_is_scraped():
+    # Hundreds of unclosed <span>/<div> (pasted from a word processor) nest the tree deeper than
+    # Python's recursion limit: the body must still come out, not a RecursionError.
+    depth = 3000
+    html = ("<html><head><title>Bài viết</title></head><body><article><h1>Hội thảo sản xuất sạch hơn</h1>"
+            "<div class='entry-content'>" + "<div><span>" * depth
+            + "<p>Hội thảo diễn ra tại Huế.</p><ul><li>Giảm 10% điện năng</li></ul>"
+            + "</span></div>" * depth + "</div></article></body></html>")
+    article = parse_article(html, f"{SITE}/tin-tuc/hoi-thao-long/", VI, now=NOW)
+    assert article.body_text == "Hội thảo diễn ra tại Huế.\n\n• Giảm 10% điện năng"
+    assert "Hội thảo diễn ra tại Huế." in article.body_html
