@@ -64,11 +64,10 @@ def _json_ld_objects(script: Tag) -> Iterable[dict]:
     if "ld+json" not in str(script.get("type") or "").lower():
         return ()
     try:
-        data = json.loads(script.string or script.get_text() or "null", strict=False)
-    except ValueError:
+        return list(_flatten_ld(json.loads(script.string or script.get_text() or "null", strict=False)))
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         log.debug("ignoring JSON-LD that does not parse")
         return ()
-    return list(_flatten_ld(data))
 
 
 def _flatten_ld(data: object) -> Iterable[dict]:

@@ -519,3 +519,15 @@ def test_deeply_nested_malformed_body_is_scraped():
     article = parse_article(html, f"{SITE}/tin-tuc/hoi-thao-long/", VI, now=NOW)
     assert article.body_text == "Hội thảo diễn ra tại Huế.\n\n• Giảm 10% điện năng"
     assert "Hội thảo diễn ra tại Huế." in article.body_html
+
+
+@pytest.mark.parametrize("depth", [900, 50_000])
+def test_absurdly_nested_json_ld_is_ignored(depth):
+    # json.loads raises RecursionError (not ValueError) on very deep nesting; the page's other
+    # metadata must still be read.
+    ld = "[" * depth + '{"@type": "NewsArticle", "headline": "x"}' + "]" * depth
+    html = (f'<html><head><script type="application/ld+json">{ld}</script></head><body><article>'
+            "<h1>Tập huấn kiểm toán năng lượng</h1><div class='entry-content'><p>Nội dung.</p></div>"
+            "</article></body></html>")
+    article = parse_article(html, f"{SITE}/tin-tuc/ld-long/", VI, now=NOW)
+    assert article.title == "Tập huấn kiểm toán năng lượng" and article.body_text == "Nội dung."
