@@ -89,13 +89,17 @@ async def start_with_retries(start: Start, stack: contextlib.AsyncExitStack, *, 
     (up to :data:`RETRY_CAP_SECONDS`) while Telegram cannot be reached. A :class:`ConfigError`
     (a refused token) is raised at once. What a failed attempt opened is closed right away; what
     the successful one opened is closed with ``stack``."""
-    from telegram.error import NetworkError
+    from telegram.error import BadRequest, NetworkError
 
     delay = FIRST_RETRY_SECONDS
     while not halt.is_set():
         attempt = contextlib.AsyncExitStack()
         try:
             await start(attempt)
+        except BadRequest as exc:  # a NetworkError subclass, but retrying cannot help (e.g. a bad webhook URL)
+            await attempt.aclose()
+            raise ConfigError(f"Telegram refused to start the bot ({exc.message}): check telegram.webhook_url "
+                              "and telegram.api_url") from None
         except NetworkError as exc:
             log.warning("Telegram not reachable, retrying in %g s: %s", delay, exc)
             await attempt.aclose()

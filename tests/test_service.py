@@ -269,6 +269,20 @@ async def test_a_refused_token_stops_the_service_with_status_2(tmp_path, ctx, bo
     assert service.exit_status == 2 and service.stopped.is_set() and service.app is None
 
 
+async def test_a_webhook_telegram_refuses_stops_the_service_with_status_2_and_its_reason(tmp_path, ctx, botapi, caplog):
+    settings = tmp_path / "webhook.toml"
+    settings.write_text(f'[telegram]\napi_url = "{botapi.base_url}"\nwebhook_url = "https://no-such-host.example/hook"\n',
+                        encoding="utf-8")
+    hooked = Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+    botapi.fail_next(None, "400", method="setWebhook", description="Bad Request: bad webhook: Failed to resolve host")
+    service = Service(hooked, token=botapi.token)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await asyncio.wait_for(service.start_telegram(stack), 10)
+    assert service.exit_status == 2 and service.stopped.is_set()
+    assert "failed to resolve host" in caplog.text.lower() and "telegram.webhook_url" in caplog.text
+
+
 async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_path, ctx, caplog):
     service = Service(_telegram_ctx(tmp_path, ctx, f"http://127.0.0.1:{free_port()}/bot"), token="1:x")
     async with contextlib.AsyncExitStack() as stack:
