@@ -67,7 +67,10 @@ def render_body(body: Tag | None, base: str, og_image: str) -> tuple[str, str, t
         absolutize_urls(body, base)
     images = [str(img["src"]) for img in body.find_all("img", src=True)] if body is not None else []
     if og_image:
-        images.append(urljoin(base, og_image))
+        try:
+            images.append(urljoin(base, og_image))
+        except ValueError:  # a malformed og:image ("http://[::1") is no image
+            pass
     web_images = tuple(dict.fromkeys(u for u in images if u.startswith(("http://", "https://"))))
     if body is None:
         return "", "", web_images

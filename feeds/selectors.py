@@ -191,11 +191,19 @@ class Page:
         soup = BeautifulSoup(html, "lxml")
         index = Index(soup)
         base_tag = next((t for t in index.by_tag.get("base", ()) if t.get("href")), None)
-        return cls(soup, index, urljoin(url, str(base_tag["href"])) if base_tag is not None else url)
+        return cls(soup, index, _base_url(url, str(base_tag["href"])) if base_tag is not None else url)
 
     def tags(self, name: str, **attrs: str) -> list[Tag]:
         """Elements named ``name`` whose multi-valued attributes contain the given words."""
         return [el for el in self.index.by_tag.get(name, []) if all(_has_word(el, a, w) for a, w in attrs.items())]
+
+
+def _base_url(url: str, href: str) -> str:
+    """The page's ``<base href>`` resolved against its URL; the URL itself when it is malformed."""
+    try:
+        return urljoin(url, href)
+    except ValueError:  # "http://[::1" on a careless page
+        return url
 
 
 def _has_word(el: Tag, attr: str, word: str) -> bool:

@@ -531,3 +531,19 @@ def test_absurdly_nested_json_ld_is_ignored(depth):
             "</article></body></html>")
     article = parse_article(html, f"{SITE}/tin-tuc/ld-long/", VI, now=NOW)
     assert article.title == "Tập huấn kiểm toán năng lượng" and article.body_text == "Nội dung."
+
+
+@pytest.mark.parametrize(
+    "head", ['<base href="http://[::1">', '<meta property="og:image" content="http://[::1/anh.jpg">']
+)
+def test_malformed_base_or_og_image_url_is_ignored(head):
+    # urljoin raises ValueError on an unclosed IPv6 bracket: a careless page must not crash the run.
+    html = (f"<html><head>{head}</head><body><article><h1>Hội nghị tổng kết năm</h1>"
+            "<div class='entry-content'><p>Nội dung <a href='/tin-tuc/khac/'>bài khác</a>.</p></div>"
+            "</article></body></html>")
+    url = f"{SITE}/tin-tuc/hoi-nghi/"
+    article = parse_article(html, url, VI, now=NOW)
+    assert article.title == "Hội nghị tổng kết năm" and article.images == ()
+    assert f'href="{SITE}/tin-tuc/khac/"' in article.body_html
+    listing = parse_listing(html, f"{SITE}/tin-tuc/", bare("article", "a"))
+    assert [i.url for i in listing.items] == [f"{SITE}/tin-tuc/khac/"]
