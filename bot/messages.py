@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.i18n import MONTHS_EN, escape, t
 from bot.telegram_text import MAX_MESSAGE_LENGTH, SEPARATOR, fit, pack, shorten, visible_length
@@ -218,6 +218,21 @@ def _link_line(url: str, source_name: str, lang: str, width: int) -> str:
 # --------------------------------------------------------------------------- digests and lists
 
 
+def as_of(stored: StoredArticle, today: dt.date) -> StoredArticle:
+    """``stored`` with its "upcoming" events that ended before ``today`` marked past (for /latest)."""
+    events = stored.article.extraction.events
+    if not any(_over(e, today) for e in events):
+        return stored
+    fixed = tuple(replace(e, status=EventStatus.PAST) if _over(e, today) else e for e in events)
+    extraction = replace(stored.article.extraction, events=fixed)
+    return replace(stored, article=replace(stored.article, extraction=extraction))
+
+
+def _over(event: Event, today: dt.date) -> bool:
+    last = event.end or event.start
+    return event.status == EventStatus.UPCOMING and last is not None and last < today
+
+
 def render_digest(
     items: Sequence[tuple[StoredArticle, str]], *, lang: str, heading: str | None = None
 ) -> list[str]:
@@ -253,6 +268,7 @@ def _event_entry(stored: StoredArticle, event: Event, lang: str) -> str:
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "as_of",
     "event_place",
     "fit",
     "format_date_range",

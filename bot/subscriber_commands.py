@@ -149,7 +149,8 @@ async def cmd_latest(turn: Turn) -> None:
         await turn.say(turn.t("no_articles"))
         return
     names = turn.deps.source_names()
-    items = [(s, names.get(s.article.source_id, s.article.source_id)) for s in stored]
+    today = dt.datetime.now(turn.deps.tz).date()
+    items = [(messages.as_of(s, today), names.get(s.article.source_id, s.article.source_id)) for s in stored]
     heading = f"<b>{turn.t('latest_heading', n=len(items))}</b>"
     await turn.say_all(messages.render_digest(items, lang=turn.lang, heading=heading))
 

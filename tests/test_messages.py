@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 import html
 import re
 from html.parser import HTMLParser
@@ -18,6 +19,7 @@ from bot.i18n import pick_language, t
 from bot.admin_texts import render_health, render_source_alert, render_stats
 from bot.messages import (
     MAX_MESSAGE_LENGTH,
+    as_of,
     format_date_range,
     pack,
     render_alert,
@@ -171,6 +173,16 @@ def test_upcoming_event_with_time_province_and_several_events():
     text = render_alert(make_article(events=(WORKSHOP, forum)), lang="vi", source_name="VNCPC")
     assert "<i>Diễn đàn kinh tế tuần hoàn</i>\n📅 5/12/2026, 08:30 (sắp diễn ra) · 📍 Khách sạn Mường Thanh (Cần Thơ)" in text
     assert "<i>Hội thảo tiết kiệm năng lượng ngành dệt may</i>" in text
+
+
+def test_latest_does_not_call_an_event_that_is_over_upcoming():
+    over = Event(name="Diễn đàn năm 2024", start=dt.date(2024, 10, 25), status=EventStatus.UPCOMING)
+    soon = replace(over, name="Hội thảo tháng 12", start=dt.date(2026, 12, 5), end=dt.date(2026, 12, 6))
+    stored = make_stored(events=(over, soon))
+    text = render_alert(as_of(stored, dt.date(2026, 11, 28)), lang="vi", source_name="VNCPC")
+    assert text.count("(sắp diễn ra)") == 1
+    assert "📅 5–6/12/2026 (sắp diễn ra)" in text and "25/10/2024 (sắp diễn ra)" not in text
+    assert as_of(stored, dt.date(2024, 10, 25)) is stored  # nothing over yet: unchanged
 
 
 def test_every_interpolated_value_is_escaped():
