@@ -120,7 +120,7 @@ def _serve(request: web.Request, body: _Body | None, ctype: str, max_age: int, *
            last_modified: bool = True) -> web.StreamResponse:
     if body is None:
         raise web.HTTPNotFound(text="not published yet: run `feedbot scrape` or wait for the first run\n")
-    gz = "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    gz = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     etag = f'"{body.etag}-gz"' if gz else f'"{body.etag}"'
     headers = {
         "ETag": etag,
@@ -135,7 +135,24 @@ def _serve(request: web.Request, body: _Body | None, ctype: str, max_age: int, *
     if gz:
         headers["Content-Encoding"] = "gzip"
     headers["Content-Type"] = ctype
-    return web.Response(body=data if request.method != "HEAD" else None, headers=headers)
+    return web.Response(body=data, headers=headers)  # aiohttp sends no body to HEAD, only its length
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header accepts gzip: listed (or ``*``) without ``q=0``."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        weights[coding.strip()] = q
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
 def _not_modified(request: web.Request, etag: str, mtime: float | None) -> bool:

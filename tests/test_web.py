@@ -91,6 +91,17 @@ async def test_gzip_when_accepted(server):
     assert r2.status_code == 304
 
 
+async def test_gzip_refused_with_q0_is_not_sent_and_head_has_the_length(server):
+    client, _, _ = server
+    for refusal in ("gzip;q=0", "gzip; q=0.0, identity", "*;q=0"):
+        r = await client.get("/feeds/all.atom", headers={"Accept-Encoding": refusal})
+        assert "content-encoding" not in r.headers and r.content == ATOM * 50, refusal
+    r = await client.get("/feeds/all.atom", headers={"Accept-Encoding": "br;q=1.0, gzip;q=0.8"})
+    assert r.headers["content-encoding"] == "gzip"
+    head = await client.head("/feeds/all.atom", headers={"Accept-Encoding": "identity"})
+    assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(ATOM * 50))
+
+
 @pytest.mark.parametrize("path", [
     "/feeds/../secret.txt", "/feeds/%2e%2e/secret.txt", "/feeds/..%2fsecret.txt", "/feeds/%2e%2e%2fsecret.txt",
     "/feeds/secret.txt", "/feeds/.atom", "/feeds/ALL.atom", "/../secret.txt", "/feeds//etc/passwd",
