@@ -237,6 +237,12 @@ class Outbox:
         with self.store.engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
 
+    def is_pending(self, delivery_id: int) -> bool:
+        """Whether the row still waits to be sent (not cancelled, deleted or done meanwhile)."""
+        query = select(outbox.c.status).where(outbox.c.id == delivery_id)
+        with self.store.engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none() == "pending"
+
     def pending_count(self) -> int:
         query = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
         with self.store.engine.connect() as conn:

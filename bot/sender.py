@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _QUIET = ("httpx", "httpcore")  # their request lines carry the token in the URL
 _RENDER_CACHE = 512
+_FRESH_SECONDS = 0.5  # a row loaded longer ago than this is re-read before it is sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,14 +214,14 @@ class Sender:
         busy = self._inflight | self._gates.keys()
         limit = self.config.batch_size
         rows = await asyncio.to_thread(self.subs.due_deliveries, time.time(), limit=limit + len(busy))
-        dispatched = 0
+        loaded, dispatched = self._clock(), 0
         for row in rows:
             if dispatched >= limit or self._stop.is_set() or self._fatal is not None:
                 break
             if row.chat_id in busy or not await self._acquire():
                 continue
-            if self._gates.get(row.chat_id, 0.0) > self._clock():  # a RetryAfter arrived meanwhile
-                self._slots.release()
+            if self._gates.get(row.chat_id, 0.0) > self._clock() or not await self._still_pending(row, loaded):
+                self._slots.release()  # a RetryAfter arrived, or the row was cancelled (/stop, unsubscribe)
                 continue
             self._start(row)
             dispatched += 1
@@ -234,6 +235,12 @@ class Sender:
         self._bucket.take()
         await self._slots.acquire()
         return True
+
+    async def _still_pending(self, row: Delivery, loaded: float) -> bool:
+        """After a wait for pacing, the row may have been cancelled or deleted meanwhile: re-read it."""
+        if self._clock() - loaded <= _FRESH_SECONDS:
+            return True
+        return await asyncio.to_thread(self.subs.is_pending, row.id)
 
     async def _sleep(self, seconds: float) -> bool:
         """Sleep, interrupted by stop(); True when stopping."""

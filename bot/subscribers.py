@@ -236,6 +236,10 @@ class Subscribers:
     def pending_count(self) -> int:
         return self._outbox.pending_count()
 
+    def is_pending(self, delivery_id: int) -> bool:
+        """Whether the outbox row still waits to be sent."""
+        return self._outbox.is_pending(delivery_id)
+
     def record(self, outcomes: Sequence[Outcome]) -> None:
         """Write delivery outcomes in one transaction (a blocked chat is also deactivated)."""
         now = self._now()

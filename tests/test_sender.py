@@ -215,6 +215,21 @@ async def test_stop_finishes_the_message_in_flight(subs, bot, botapi):
     assert len(botapi.sent()) == 1
 
 
+async def test_a_chat_that_says_stop_while_its_row_waits_for_pacing_gets_nothing(subs, bot, botapi):
+    _chats(subs, 1, 2)
+    _alert(subs)  # one row each; at 1 msg/s the second waits about a second for its turn
+    sender = Sender(bot, subs, SenderConfig(global_per_second=1, concurrency=1, burst=1))
+    task = asyncio.create_task(sender.run())
+    await asyncio.to_thread(botapi.wait_sent, 1, None, 5.0)
+    [first] = botapi.sent()
+    other = 2 if first.chat_id == 1 else 1
+    await asyncio.to_thread(subs.forget, other)  # /stop confirmed while its alert waits
+    await asyncio.sleep(1.5)
+    await sender.stop()
+    await task
+    assert botapi.sent(other) == [] and subs.outbox_rows(chat_id=other) == []
+
+
 async def test_wake_sends_new_rows_without_waiting(subs, bot, botapi):
     _chats(subs, 1)
     sender = Sender(bot, subs, SenderConfig(idle_seconds=60))
