@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from feeds import dates, extract, scrape, text
-from feeds.errors import FetchError, ScrapeError
+from feeds.errors import FetchError, RobotsDisallowed, ScrapeError
 from feeds.fetch import Fetcher
 from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, Validators
 from feeds.store import Store
@@ -37,6 +37,7 @@ class _Run:
     pages: int = 0
     not_modified: int = 0
     failed: int = 0
+    failed_for_good: int = 0  # failures a retry cannot mend (gone, refused, redirected off-site)
     article_fetches: int = 0
     scrape_errors: list[str] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
@@ -188,6 +189,7 @@ def _read_articles(
             page = fetcher.fetch(item.url, validators=validators, allowed_hosts=source.allowed_hosts)
         except FetchError as exc:
             run.failed += 1
+            run.failed_for_good += _permanent(exc)
             log.warning("article fetch failed source=%s url=%s error=%s", source.id, item.url, exc)
             continue
         run.article_fetches += 1
@@ -198,6 +200,13 @@ def _read_articles(
             run.articles.append(article)
             if item.url in rechecks or page.etag or page.last_modified:
                 run.validators[item.url] = Validators(page.etag, page.last_modified)
+
+
+def _permanent(exc: FetchError) -> bool:
+    """Whether fetching again would fail the same way: robots.txt, a 4xx other than 429, a
+    redirect we refuse. Timeouts, connection errors, 429 and 5xx are worth another try."""
+    status = exc.status
+    return isinstance(exc, RobotsDisallowed) or (status is not None and 300 <= status < 500 and status != 429)
 
 
 def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) -> Article | None:
@@ -257,9 +266,9 @@ def _finish(
     source = run.source
     upsert = store.upsert_articles(source.id, run.articles, now=now, seed=seed) if run.articles else None
     ok = broken is None and error is None
-    if ok and run.failed == 0 and run.first_page is not None:
+    if ok and run.failed == run.failed_for_good and run.first_page is not None:
         # Remembered only once every article of the page is stored: a 304 next time must not
-        # hide an article that failed this time.
+        # hide an article that failed this time (unless it fails for good: gone, off-site...).
         run.validators[run.first_page[0]] = run.first_page[1]
     if run.validators:
         store.set_many_validators(run.validators)

@@ -185,3 +185,23 @@ def test_failed_later_listing_page_is_read_again_next_run(demo_site, store, fetc
     assert second.not_modified == 0 and demo_site.hits("/tin-tuc/page/2/") == 3  # 2 attempts, then 1
     stored = {s.article.url for s in store.articles(source_id=source.id, limit=None)}
     assert stored > seen_first and {s.article.url for s in second.new} == stored - seen_first
+
+
+@pytest.mark.parametrize("kind", ["off-host redirect", "404"])
+def test_permanently_failing_link_does_not_defeat_the_conditional_get(demo_site, store, fetcher, kind):
+    # A listed post that redirects to another site (or is gone) fails the same way every time:
+    # it is reported, but the listing is still remembered, so the next run is one 304 request.
+    _add_to_listing(demo_site, "/tin-tuc/bai-ngoai/",
+                    '<article class="post type-post"><h2 class="entry-title">'
+                    '<a href="/tin-tuc/bai-ngoai/">Bài đăng trên trang khác</a></h2></article>')
+    if kind == "404":
+        demo_site.add("/tin-tuc/bai-ngoai/", b"", status=404)
+    else:
+        demo_site.redirect("/tin-tuc/bai-ngoai/", "http://example.invalid/bai-ngoai/", status=301)
+    source = shipped(demo_site)
+    first = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert first.ok and first.failed == 1 and first.new
+    demo_site.reset_log()
+    again = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    hits = [(h.path, h.status) for h in demo_site.requests() if h.path != "/robots.txt"]
+    assert hits == [("/tin-tuc/", 304)] and again.ok and again.article_fetches == 0
