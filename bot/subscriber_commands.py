@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -158,7 +159,8 @@ async def cmd_latest(turn: Turn) -> None:
 @handler()
 async def cmd_events(turn: Turn) -> None:
     today = dt.datetime.now(turn.deps.tz).date()
-    upcoming = turn.deps.store.upcoming_events(today, MAX_EVENTS)
+    # it reads every article with events: off the event loop, so the bot, sender and feeds go on
+    upcoming = await asyncio.to_thread(turn.deps.store.upcoming_events, today, MAX_EVENTS)
     await turn.say_all(messages.render_events(upcoming, lang=turn.lang) or [turn.t("no_events")])
 
 

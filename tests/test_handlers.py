@@ -237,6 +237,30 @@ async def test_latest_default_count_limit_and_usage(bot, lang):
     assert bad.text == ("Dùng: /latest [n], với n từ 1 đến 20." if lang == "vi" else "Usage: /latest [n], n from 1 to 20.")
 
 
+async def test_events_reads_every_event_article_off_the_event_loop(bot):
+    """/events scans every article with events: on the loop it would stall the bot, sender and feeds."""
+    import threading
+
+    from sqlalchemy import event as sa_event
+
+    today = dt.datetime.now(TZ).date()
+    soon = Event(name="Hội thảo tuần tới", kind=EventKind.WORKSHOP, start=today + dt.timedelta(days=7))
+    bot.store.upsert_articles("vncpc", [make_article(1, events=(soon,))], now=dt.datetime.now(TZ))
+    scans: list[int] = []
+
+    def seen(conn, cursor, statement, *args):
+        if "has_events" in statement:
+            scans.append(threading.get_ident())
+
+    sa_event.listen(bot.store.engine, "before_cursor_execute", seen)
+    try:
+        sent = await bot.reply(USER, "/events", language_code="vi")
+    finally:
+        sa_event.remove(bot.store.engine, "before_cursor_execute", seen)
+    assert "Hội thảo tuần tới" in sent.text
+    assert scans and threading.get_ident() not in scans
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 async def test_events_lists_upcoming_events_soonest_first(bot, lang):
     none = await bot.reply(USER, "/events", language_code=lang)
