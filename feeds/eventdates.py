@@ -56,8 +56,10 @@ _VI_MONTH_WORD = (
     r"(?:mười\s+một|mười\s+hai|" + "|".join(w for w in _VI_MONTH_WORDS if " " not in w) + r")(?!\w)"
 )
 _VI_MONTH_NUMBER = rf"(?:\d{{1,2}}(?!\d)|{_VI_MONTH_WORD})"
-# "5-6/10" is days 5 to 6 of October, not 5 June 2010: a dash before "D/" or "D tháng" starts a day range
-_SEP_FIRST = r"(?:\s*[/.]\s*|\s*-\s*(?!\d{1,2}\s*/|\d{1,2}\s+tháng\s))"
+# "5-6/10" is days 5 to 6 of October, not 5 June 2010, and "3-4 March" days 3 to 4 of March, not 3 April:
+# a dash before "D/", "D tháng" or "D Month" starts a day range
+_EN_MONTH_AHEAD = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+_SEP_FIRST = rf"(?:\s*[/.]\s*|\s*-\s*(?!\d{{1,2}}\s*/|\d{{1,2}}\s+tháng\s|\d{{1,2}}(?:st|nd|rd|th)?\s+(?-i:{_EN_MONTH_AHEAD})))"
 
 
 def _vi_day_month(n: int) -> str:
@@ -165,6 +167,8 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
             parts, start = read
             if _overlaps(taken, start, match.end()) or _excluded(sentence, start, match.start()):
                 continue
+            if start < _DATELINE_REACH and _is_dateline(sentence, start, match.end()):
+                continue
             mention = _resolve(parts, published, tense, sentence, (start, match.end()))
             if mention is not None:
                 found.append(mention)
@@ -176,6 +180,24 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
             part = _PARTS.get(word.lower()) if word else None
             found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span()))
     return sorted(found, key=lambda m: m.span)
+
+
+# "BANGKOK, 18 October 2023 – ...", "HÀ NỘI, ngày 5/6 - ...": a press release's dateline dates the
+# release, not an event (the place is one to four capitalised words opening the text)
+_DATELINE_REACH = 40
+_DATELINE_PLACE = re.compile(r"\W{0,3}(?P<place>(?:[^\W\d_][\w.]*\s+){0,3}[^\W\d_][\w.]*)\s*,\s*(?:ngày\s+)?")
+_DATELINE_DASH = re.compile(r"\s*(?:\([^()]{0,20}\)\s*)?[–—-]\s")
+
+
+def _is_dateline(sentence: str, start: int, end: int) -> bool:
+    place = _DATELINE_PLACE.fullmatch(sentence, 0, start)
+    if place is None or not _DATELINE_DASH.match(sentence, end):
+        return False
+    words = place["place"].split()
+    return all(word[:1].isupper() for word in words) and not _WEEKDAY.match(place["place"])
+
+
+_WEEKDAY = re.compile(r"(?:thứ|chủ nhật|sáng|chiều|tối|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b", re.IGNORECASE)
 
 
 def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -104,16 +104,19 @@ _ORGANIZER_LABEL = re.compile(
     r"(?P<orgs>[^\n]{2,300})",
     re.IGNORECASE,
 )
-# "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y tổ chức": the partners after "chủ trì"
-_VI_DO_MORE = re.compile(r"\s*(?:,\s*)?(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s{1,5}(?:đồng\s+)?tổ chức\b")
+# "do X chủ trì, phối hợp với Y tổ chức" / "do X chủ trì, Y (phối hợp) tổ chức / thực hiện": the partners after "chủ trì"
+_VI_DO_MORE = re.compile(r"\s*(?:,\s*)?(?:(?:phối hợp|kết hợp) (?:với|cùng)\s+|(?=[A-ZĐ]))(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s{1,5}(?:đồng\s+|phối hợp\s+)?(?:tổ chức|thực hiện)\b")
 _VI_VERB = re.compile(
     r"(?<!được )(?<!Ban )(?<!ban )(?<!các )(?<!những )(?<!một )\b(?:(?:đồng|cùng|tham gia)\s+)?tổ chức\b"
     r"(?!\s+(?:tư vấn|quốc tế|phi chính phủ|xã hội|trong nước|nước ngoài|và cá nhân|tín dụng|này\b))"
 )
 _VI_CHAIR = re.compile(r"\b(?:chủ trì|đăng cai)\b")
-_EN_ORGANISE = r"(?:(?:jointly|co-?|also)\s*)?(?:organi[sz]ed|hosted|convened|arranged|coordinated|co-?organi[sz]ed|co-?hosted|sponsored and organi[sz]ed)"
+_EN_ORGANISE = (
+    r"(?:(?:jointly|co-?|also)\s*)?(?:organi[sz]ed|hosted|convened|arranged|coordinated|co-?organi[sz]ed|co-?hosted"
+    r"|sponsored and organi[sz]ed|delivered|co-?delivered|run)"
+)
 _EN_BY = re.compile(
-    rf"\b{_EN_ORGANISE}\s+by\s+"
+    rf"\b{_EN_ORGANISE}(?:\s+(?:online|virtually|jointly))?\s+by\s+"
     r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?:with|as|in|on|at|under|which|who|and with)\b"
     # ", took place in ...": a lower-case word after a comma names no organiser
     r"|,\s*(?!(?:the|and|a|an)\b)[a-z]"
@@ -310,10 +313,13 @@ _MIN_IN_WORDS = 10  # "một đại diện", "two experts": a word for a few peo
 _COUNT = re.compile(
     r"(?P<n>\d{1,3}(?:[.,]\d{3})+|\d{1,5}|" + _NUMBER_PHRASE + r")(?![\d.,]\d)(?:\s*\+)?\s+"
     r"(?:lượt\s+)?"  # "300 lượt người", "500 lượt đại biểu": attendances counted as visits
+    # "Forty-two technical staff", "120 senior officials": one qualifier before an English noun
+    r"(?:(?:technical|senior|junior|young|key|local|government|provincial|national|international|foreign|company|factory)\s+)?"
     r"(?P<noun>đại biểu|học viên|khách mời|người(?!\s+(?:dân|lao động|nghèo|bệnh))|đại diện|cán bộ|chuyên gia|giảng viên|sinh viên|nhà khoa học"
     r"|nông dân|thành viên|học sinh|hội viên|khách"
     r"|participants|delegates|attendees|trainees|people|representatives|guests|experts|officials|students|persons"
-    r"|farmers|members|visitors)\b",
+    r"|farmers|members|visitors|policymakers|policy-makers|policy makers|staff|researchers|engineers|managers|leaders"
+    r"|specialists|scientists|lecturers)\b",
     re.IGNORECASE,
 )
 
@@ -338,12 +344,16 @@ def number_value(written: str) -> int | None:
 
 _STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
 _ATTEND = re.compile(
-    r"tham dự|tham gia|có mặt|(?<!tập )(?<!liên )\bđoàn\b[^.;:]{0,40}?\b(?:gồm|có)\b"
-    r"|\bdelegation\b[^.;:]{0,40}?\b(?:of|consist|compris|includ|made up)|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together",
+    r"tham dự|tham gia|có mặt|(?<!tập )(?<!liên )\bđoàn\b[^.;:]{0,40}?\b(?:gồm|có)\b|\bđoàn\s+(?=\d)|\bđón\b|đến thăm"
+    r"|\bdelegation\b[^.;:]{0,40}?\b(?:of|consist|compris|includ|made up)|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together"
+    r"|completed|visited|trained\b",
     re.IGNORECASE,
 )
+# what comes right before a figure that is no attendance: a beneficiary, a population, a capacity
+# ("limited to 30 participants", "số lượng có hạn: 30 người", "tối đa 50 học viên", "không quá 40 người")
 _NOT_ATTENDING = re.compile(
-    r"(?:hỗ trợ|giúp|việc làm|lao động|dân số|tối đa(?: là)?|up to|maximum of|capacity of|jobs for)(?:\s+cho)?\s+$",
+    r"(?:hỗ trợ|giúp|việc làm|lao động|dân số|tối đa(?: là)?|up to|maximum of|capacity of|jobs for|limited to|limit of"
+    r"|no more than|at most|có hạn\s*:?|giới hạn(?: ở| là)?|không quá|chỉ nhận|tiếp nhận|nhận tối đa)(?:\s+cho)?\s+$",
     re.IGNORECASE,
 )
 

@@ -3,7 +3,8 @@
 The data file ``feeds/data/gazetteer.json`` lists the 63 provinces and centrally-run cities
 before the 1 July 2025 merger and the 34 after, their spelling variants, major cities and towns
 with the province they belong to, and stop phrases ("Thái Bình Dương", "Chủ tịch Hồ Chí Minh")
-that contain a province name without naming a place.
+that contain a province name without naming a place, and
+countries and major cities abroad ("Seoul", "Thái Lan"): a venue there has no Vietnamese province.
 
 Matching works on word tokens folded with :func:`feeds.text.fold` (so "Khánh Hoà", "Khánh Hòa"
 and "Khanh Hoa" all match), longest phrase first. A phrase written with diacritics must match a
@@ -33,9 +34,10 @@ class Place:
     """One gazetteer entry: a province (``city=False``) or a city/town inside one."""
 
     name: str
-    province: str | None  # canonical province before the merger; None for a stop phrase
+    province: str | None  # canonical province before the merger; None for a stop phrase or a place abroad
     province_2025: str | None  # the province after the 1 July 2025 merger
     city: bool
+    foreign: bool = False  # a country or city abroad ("Bangkok", "Hàn Quốc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ def find_places(text: str) -> tuple[PlaceMatch, ...]:
         if place is None:
             i += 1
             continue
-        if place.province is not None:
+        if place.province is not None or place.foreign:
             start, end = words[i].start(), words[i + size - 1].end()
             found.append(PlaceMatch(text[start:end], place, start, end))
         i += size
@@ -95,7 +97,7 @@ def _joined_reach(text: str, words: list[re.Match[str]]) -> list[int]:
 _BREAK = re.compile(r"[,;:()\[\]/|\n]")
 # "(trước đây thuộc tỉnh Bình Dương)", "(formerly Vinh Phuc province)": the old name, not the place
 _FORMER_NOTE = re.compile(
-    r"\(\s*(?:trước đây|trước kia|trước khi sáp nhập|trước sáp nhập|cũ|formerly|previously|former)\b[^()]{0,80}\)",
+    r"\(\s*(?:trước đây|trước kia|trước là|trước khi sáp nhập|trước sáp nhập|nguyên là|cũ|formerly|previously|former)\b[^()]{0,80}\)",
     re.IGNORECASE,
 )
 
@@ -103,9 +105,13 @@ _FORMER_NOTE = re.compile(
 def province_of(text: str, *, on: dt.date | None = None) -> str | None:
     """The province ``text`` names: the last province named, else the last city's province.
 
-    A parenthesised former name ("(trước đây thuộc tỉnh Bình Dương)") does not count.
+    A parenthesised former name ("(trước đây thuộc tỉnh Bình Dương)", "(trước là tỉnh Bình Thuận)")
+    does not count; a venue abroad ("Bangkok, Thailand": the last place named is foreign) has none.
     """
     matches = find_places(_FORMER_NOTE.sub("", normalize(text)))
+    if matches and matches[-1].place.foreign:
+        return None
+    matches = tuple(m for m in matches if not m.place.foreign)
     provinces = [m for m in matches if not m.place.city]
     chosen = provinces[-1] if provinces else (matches[-1] if matches else None)
     return chosen.province(on) if chosen else None
@@ -117,7 +123,7 @@ def describe_place(location: str | None, province: str | None) -> str:
     location, province = (location or "").strip(), (province or "").strip()
     if not province or not location:
         return location or province
-    named = {m.province(None) for m in find_places(location) if not m.place.city}
+    named = {m.province(None) for m in find_places(location) if not m.place.city and not m.place.foreign}
     if province in named or fold(province) in fold(location):
         return location
     return f"{location} ({province})"
@@ -131,7 +137,7 @@ def _match_at(gaz: _Gazetteer, words: list[re.Match[str]], folded: list[str], i:
             continue
         written = [w.group() for w in words[i : i + size]]
         place = _pick(candidates, written)
-        if place is not None and (capital or place.province is None):
+        if place is not None and (capital or place.province is None and not place.foreign):
             return size, place
     return 0, None
 
@@ -183,6 +189,8 @@ def _entries(raw: dict) -> list[tuple[str, list[str], Place]]:
         entries.append((c["name"], c["variants"], Place(c["name"], c["province"], c["province_2025"], city=True)))
     for phrase in raw["stop"]:
         entries.append((phrase, [], Place(phrase, None, None, city=False)))
+    for f in raw.get("foreign", ()):
+        entries.append((f["name"], f["variants"], Place(f["name"], None, None, city=False, foreign=True)))
     return entries
 
 

@@ -2,7 +2,7 @@
 "recommended", "proposed" and the like.
 
 Lists arrive as lines keeping their markers ("1.", "1)", "1/", "(1)", "1.1", "a)", "(i)", "•", "-", "–",
-"Một là, ...", "Thứ nhất, ..."), possibly indented; "Một là, ... Hai là, ..." and "(1) ...;
+"Một là, ...", "Thứ nhất, ...", "First, ..."), possibly indented; "Một là, ... Hai là, ..." and "(1) ...;
 (2) ..." may also run inline in one paragraph. The first item's marker decides the top level;
 items with another marker (or deeper indentation) are sub-items of the top-level item above
 them. A list counts only when the sentence introducing it is a recommendation: a programme
@@ -21,12 +21,14 @@ from feeds.text import split_sentences
 log = logging.getLogger(__name__)
 
 _ORDINAL_WORDS = r"(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
+# "First, ...", "Secondly, ..." opening a paragraph (only with the comma: "First results show" is no item)
+_EN_ORDINAL_WORDS = r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth)(?:ly)?(?=\s*,)"
 _ITEM = re.compile(
     r"^(?P<indent>[ \t\u00a0]*)(?P<label>"
     r"(?P<subnum>\d{1,2}\.\d{1,2})\.?(?![\d.])|(?P<num>\d{1,2})[.)/](?!\d)|\((?P<pnum>\d{1,2})\)"
     r"|\((?P<proman>i{1,3}|iv|vi{0,3}|ix|x)\)|(?P<alpha>[a-zđ])[.)/]|\((?P<palpha>[a-zđ])\)"
     r"|(?P<roman>[IVX]{1,4})[.)]|(?P<bullet>[•·●▪◦○■□➢➤►✓✔*+\-–—])"
-    rf"|(?P<word>{_ORDINAL_WORDS})(?:\s*[,:.])?)\s*(?P<text>\S.*)$"
+    rf"|(?P<word>{_ORDINAL_WORDS}|{_EN_ORDINAL_WORDS})(?:\s*[,:.])?)\s*(?P<text>\S.*)$"
 )
 # an inline label: starts the line or follows ".", ";" or ":" (checked in _inline_labels)
 _INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))(?:\s*[,:])?\s+")
@@ -39,6 +41,23 @@ _STRONG_TRIGGER = re.compile(
 _WEAK_TRIGGER = re.compile(
     r"đề nghị|giải pháp|góp ý|khuyến cáo|priority actions|actions? needed|\bcần\b|\bphải\b|\bshould\b"
     r"|\bneed(?:s|ed)? to\b|\bmust\b",
+    re.IGNORECASE,
+)
+# A weak trigger does not recommend when the list tells what was already done ("Công ty đã áp dụng các
+# giải pháp sau:", "the plant has implemented the following measures:") ...
+_DONE = re.compile(
+    r"\b(?:đã|đã được|từng)\s+(?:\w+\s+){0,2}?(?:áp dụng|triển khai|thực hiện|tiến hành|đầu tư|lắp đặt|làm|thay thế|cải tạo)\b"
+    r"|\b(?:has|have|had)\s+(?:already\s+)?(?:implemented|applied|adopted|introduced|installed|taken|carried out|put in place)\b"
+    r"|\b(?:implemented|applied|adopted|introduced|installed|took|carried out)\s+(?:the\s+)?following\b",
+    re.IGNORECASE,
+)
+# ... or what an applicant, supplier or participant must do or send ("Applicants need to:",
+# "Nhà cung cấp tham gia chào giá cần:", "Hồ sơ gồm:", "Requirements:"): steps and conditions.
+_REQUIREMENT = re.compile(
+    r"\b(?:applicants?|candidates?|bidders?|suppliers?|vendors?|tenderers?|registrants?|participants?|trainees?"
+    r"|interested (?:organi[sz]ations|companies|parties)|eligib\w*|requirements?|criteria|documents?)\b"
+    r"|nhà cung cấp|nhà thầu|ứng viên|thí sinh|người đăng ký|người tham gia|học viên|đơn vị tham gia|doanh nghiệp tham gia"
+    r"|đơn vị dự thầu|chào giá|báo giá|điều kiện|tiêu chí|yêu cầu đối với|\bgồm\b|bao gồm|thủ tục",
     re.IGNORECASE,
 )
 # "Chương 2. Các giải pháp": an outline's heading, not an introduction.
@@ -78,7 +97,9 @@ def _is_recommendation_intro(intro: str) -> bool:
     if _STRONG_TRIGGER.search(last):
         return True
     heading = len(last.split()) <= _HEADING_WORDS and not last.endswith((".", "!", "?", ";", ","))
-    return (last.endswith(":") or heading) and _WEAK_TRIGGER.search(last) is not None
+    if not (last.endswith(":") or heading) or _WEAK_TRIGGER.search(last) is None:
+        return False
+    return not (_DONE.search(last) or _REQUIREMENT.search(last))
 
 
 def _lists(text: str) -> list[tuple[str, list[_Item]]]:

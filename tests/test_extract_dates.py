@@ -163,3 +163,33 @@ def test_the_day_a_change_takes_effect_is_no_event_date(sentence):
 def test_a_merger_mentioned_before_an_event_date_does_not_hide_it(sentence):
     found = only(sentence, D(2025, 9, 10))
     assert (found.start, found.end) == (D(2025, 9, 3), D(2025, 9, 4))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "start", "end"),
+    [
+        ("The audit team worked on site on 9-11 May 2021.", dt.date(2021, 5, 9), dt.date(2021, 5, 11)),
+        ("A refresher class ran on 21-22nd September 2019.", dt.date(2019, 9, 21), dt.date(2019, 9, 22)),
+        ("Lớp học diễn ra ngày 7-8 tháng 6 năm 2021.", dt.date(2021, 6, 7), dt.date(2021, 6, 8)),
+    ],
+)
+def test_an_ascii_hyphen_before_a_month_name_is_a_day_range(sentence, start, end):
+    found = find_dates(sentence, published=dt.date(2021, 12, 1), tense=Tense.REPORT)
+    assert [(m.start, m.end) for m in found] == [(start, end)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "GENEVA, 7 March 2022 – More than 90 delegates met at the Palais des Nations for a round table.",
+        "ĐÀ NẴNG, ngày 12/9/2022 - Hội nghị bàn về tái chế nhựa đã thu hút 80 đại biểu.",
+        "Ho Chi Minh City, 4 April 2021 — A forum on green buildings opened.",
+    ],
+)
+def test_a_press_release_dateline_is_not_an_event_date(sentence):
+    assert find_dates(sentence, published=dt.date(2022, 12, 1), tense=Tense.REPORT) == []
+
+
+def test_a_weekday_before_a_dash_is_no_dateline():
+    found = find_dates("Friday, 8 July – the clinic opens its doors.", published=dt.date(2022, 6, 1), tense=Tense.ANNOUNCEMENT)
+    assert [(m.start, m.end) for m in found] == [(dt.date(2022, 7, 8), dt.date(2022, 7, 8))]

@@ -331,3 +331,35 @@ def test_names_keep_their_quoted_titles_and_skip_venue_names():
     event = extract(text, language=Language.EN, published=dt.datetime(2018, 10, 1, tzinfo=VN)).events[0]
     assert (event.name, event.province) == ("Green Industry Exhibition 2018", "Quảng Ninh")
     assert read_location("The National Conference on Cleaner Production in Tourism will be held in Hue.") == "Hue"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Some 250 policymakers and investors gathered in Hai Phong.", 250),
+        ("Thirty-five technical staff from dairy plants attended the course.", 35),
+        ("About 60 government officials and researchers took part.", 60),
+        ("Trung tâm đã đón đoàn 22 sinh viên Đại học Bách khoa đến thăm.", 22),
+        ("Places are limited to 25 participants.", None),
+        ("Số lượng có hạn: 40 người.", None),
+        ("Mỗi lớp nhận tối đa 35 học viên.", None),
+        ("Each session can host no more than 20 trainees.", None),
+    ],
+)
+def test_attendance_nouns_and_capacities(sentence, count):
+    assert read_participants(sentence) == count
+
+
+@pytest.mark.parametrize(
+    ("sentence", "organizers"),
+    [
+        ("The clinic is jointly delivered by VNCPC and the Textile Association.", ["VNCPC", "Textile Association"]),
+        ("The webinar was hosted virtually by the Energy Institute and GIZ on 2 June.", ["Energy Institute", "GIZ"]),
+        ("Hội chợ do Sở Công Thương Đà Nẵng chủ trì, Hiệp hội Doanh nghiệp nhỏ và vừa phối hợp thực hiện.",
+         ["Sở Công Thương Đà Nẵng", "Hiệp hội Doanh nghiệp nhỏ và vừa"]),
+        ("Lớp học do Sở Tài nguyên và Môi trường chủ trì, Trung tâm Quan trắc phối hợp tổ chức.",
+         ["Sở Tài nguyên và Môi trường", "Trung tâm Quan trắc"]),
+    ],
+)
+def test_more_organiser_phrasings(sentence, organizers):
+    assert read_organizers(sentence) == organizers

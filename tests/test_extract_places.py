@@ -143,3 +143,30 @@ def test_describe_place_adds_the_province_only_when_the_venue_does_not_name_it()
     assert describe_place("TP Nha Trang, tỉnh Khánh Hoà", "Khánh Hòa") == "TP Nha Trang, tỉnh Khánh Hoà"
     assert describe_place(None, "Hà Nội") == "Hà Nội"
     assert describe_place("Trực tuyến", None) == "Trực tuyến"
+
+
+@pytest.mark.parametrize(
+    ("text", "province"),
+    [
+        ("xã Hòa Thắng, tỉnh Lâm Đồng (trước là tỉnh Bình Thuận)", "Lâm Đồng"),
+        ("phường Long Hương (trước kia thuộc tỉnh Bà Rịa - Vũng Tàu), TP.HCM", "Hồ Chí Minh"),
+        ("huyện Đông Anh, Hà Nội (nguyên là tỉnh Vĩnh Phúc)", "Hà Nội"),
+    ],
+)
+def test_a_former_name_in_brackets_is_not_the_province(text, province):
+    assert province_of(text, on=dt.date(2025, 9, 1)) == province
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Seoul, Korea", "Queen Sirikit National Convention Center, Bangkok, Thailand", "Palais des Nations, Geneva",
+     "Tokyo Big Sight, Tokyo, Nhật Bản", "Marina Bay Sands, Singapore"],
+)
+def test_a_venue_abroad_has_no_vietnamese_province(text):
+    assert province_of(text) is None
+
+
+def test_foreign_names_need_a_capital_and_do_not_hide_a_vietnamese_place():
+    assert province_of("Đại sứ quán Hàn Quốc, Hà Nội") == "Hà Nội"
+    assert province_of("Lào Cai") == "Lào Cai"  # a province, not Laos
+    assert [m.text for m in find_places("đoàn khách từ tokyo")] == []

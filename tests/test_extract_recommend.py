@@ -135,3 +135,38 @@ def test_slash_numbers_with_decimal_sub_items_and_roman_numerals():
     assert [r.label for r in items] == ["1/", "2/", "3/"] and items[1].sub_items == ("Cán bộ quản lý.", "Kỹ thuật viên.")
     roman = "The mission recommends:\n(i) set up a fund;\n(ii) train auditors;\n(iii) monitor results."
     assert [r.label for r in find_recommendations(roman)] == ["(i)", "(ii)", "(iii)"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Từ năm 2020, xưởng đã triển khai các giải pháp sau:\n- Lắp biến tần cho quạt hút\n- Thu hồi nước ngưng",
+        "Since 2019 the mill has implemented the following measures that should cut fuel use:\n1. Insulating steam pipes\n2. Recovering condensate",
+        "Candidates need to:\n1. Complete the online form\n2. Attach a short CV",
+        "Đơn vị dự thầu phải:\n- Có giấy phép kinh doanh còn hiệu lực\n- Có ít nhất ba hợp đồng tương tự",
+        "Người tham gia cuộc thi cần:\na) Gửi bài trước ngày 10/6\nb) Ghi rõ họ tên",
+    ],
+)
+def test_measures_already_taken_and_requirements_are_not_recommendations(text):
+    assert find_recommendations(text) == []
+
+
+def test_a_past_recommendation_stays_a_recommendation():
+    text = "Nhóm chuyên gia đã đề xuất các giải pháp sau:\n- Lập quỹ đổi mới công nghệ\n- Hỗ trợ kiểm toán năng lượng"
+    assert [r.text for r in find_recommendations(text)] == ["Lập quỹ đổi mới công nghệ", "Hỗ trợ kiểm toán năng lượng"]
+
+
+def test_english_ordinal_paragraphs_after_a_trigger_are_a_list():
+    text = (
+        "The review team recommended three steps.\n\nFirst, every dyeing house should meter its water.\n\n"
+        "Secondly, the province should publish discharge data.\n\nThird, banks should price pollution risk.\n\n"
+        "The report is available online."
+    )
+    found = find_recommendations(text)
+    assert [r.label for r in found] == ["First,", "Secondly,", "Third,"]
+    assert found[1].text == "the province should publish discharge data."
+
+
+def test_english_ordinal_paragraphs_without_a_trigger_are_not():
+    text = "The plant changed in two ways.\n\nFirst, it moved the boiler.\n\nSecond, it hired an energy manager."
+    assert find_recommendations(text) == []
