@@ -226,7 +226,7 @@ async def test_latest_default_count_limit_and_usage(bot, lang):
     now = dt.datetime(2026, 11, 28, 10, 0, tzinfo=TZ)
     bot.store.upsert_articles("vncpc", [make_article(n) for n in range(1, 26)], now=now)
     default = await bot.reply(USER, "/latest", language_code=lang)
-    assert default.text.startswith("<b>🗞 5 bài mới nhất</b>" if lang == "vi" else "<b>🗞 The 5 latest articles</b>")
+    assert default.text.startswith("<b>🗞 5 bài mới nhất</b>" if lang == "vi" else "<b>🗞 Latest articles (5)</b>")
     assert default.text.count("Tập huấn sản xuất sạch hơn đợt") == 5
     assert "đợt 25 &amp; &lt;đánh giá&gt;</b>" in default.text  # newest first, escaped
     three = await bot.reply(USER, "/latest 3", language_code=lang)

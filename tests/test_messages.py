@@ -285,7 +285,7 @@ def test_digest_shortens_a_single_oversize_item():
     huge = make_article(summary="Rất dài. " * 2000, recommendations=tuple(Recommendation(i, "Ý " * 500) for i in range(1, 30)))
     small = make_article(id=2, title="Bài ngắn")
     messages = render_digest([(huge, "VNCPC"), (small, "VNCPC")], lang="en")
-    assert messages[0].startswith("<b>📰 Digest: 2 new articles</b>")
+    assert messages[0].startswith("<b>📰 Daily digest: 2 new</b>")
     assert all(visible_length(m) <= MAX_MESSAGE_LENGTH for m in messages)
     assert "Bài ngắn" in messages[-1]
     assert render_digest([], lang="vi") == []
