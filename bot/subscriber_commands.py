@@ -44,8 +44,8 @@ def unsubscribe_topic(turn: Turn, topic: str) -> str:
     """Remove ``topic`` ("all": every subscription); the reply text."""
     topic = topic.strip().lower()
     if topic == "all":
-        turn.deps.subscribers.unsubscribe(turn.chat_id, "all")
-        return turn.t("unsubscribed_all")
+        removed = turn.deps.subscribers.unsubscribe(turn.chat_id, "all")
+        return turn.t("unsubscribed_all" if removed else "no_subscriptions")
     if topic not in turn.deps.topics():
         return _unknown_topic(turn, topic)
     removed = turn.deps.subscribers.unsubscribe(turn.chat_id, topic)

@@ -200,6 +200,8 @@ async def test_unsubscribe_topic_keyboard_and_all(bot, lang):
     everything = await bot.reply(USER, "/unsubscribe all", language_code=lang)
     assert everything.text == ("Đã hủy mọi đăng ký." if lang == "vi" else "All subscriptions removed.")
     assert bot.subscribers.topics(USER) == []
+    again = await bot.reply(USER, "/unsubscribe all", language_code=lang)
+    assert again.text == none.text  # nothing was removed: say so instead of "removed"
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
