@@ -46,6 +46,7 @@ class _Run:
     walk_all: bool = False  # follow every listing page (the last run failed): what it missed is read now
     listing_error: str | None = None  # a later listing page failed: the run is not a success
     validators: dict[str, Validators] = field(default_factory=dict)  # of scraped articles, saved at the end
+    aliases: dict[str, str] = field(default_factory=dict)  # listing link -> the article's canonical URL
 
 
 def refresh_source(
@@ -198,6 +199,8 @@ def _read_articles(
         article = _scrape_article(run, page, item, now)
         if article is not None:
             run.articles.append(article)
+            if article.url != item.url:
+                run.aliases[item.url] = article.url
             if item.url in rechecks or page.etag or page.last_modified:
                 run.validators[item.url] = Validators(page.etag, page.last_modified)
 
@@ -265,6 +268,8 @@ def _finish(
 ) -> RefreshResult:
     source = run.source
     upsert = store.upsert_articles(source.id, run.articles, now=now, seed=seed) if run.articles else None
+    if run.aliases:
+        store.add_aliases(run.aliases)
     ok = broken is None and error is None
     if ok and run.failed == run.failed_for_good and run.first_page is not None:
         # Remembered only once every article of the page is stored: a 304 next time must not

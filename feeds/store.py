@@ -155,11 +155,25 @@ source_health = Table(
 )
 
 
+# Another URL of a stored article: the listing's link when the page names a different
+# rel=canonical (no trailing slash, http instead of https...). Such a link is a known article.
+url_aliases = Table(
+    "url_aliases",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("article_url", String(2048), nullable=False),
+)
+
+
 def _create_feeds_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[articles, validators, source_health])
 
 
-FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1,)
+def _create_feeds_v2(conn: Connection) -> None:
+    url_aliases.create(conn, checkfirst=True)
+
+
+FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1, _create_feeds_v2)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -427,12 +441,22 @@ class Store:
     # ----------------------------------------------------------------- articles
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The URLs that name a stored article, directly or as an alias."""
         wanted = sorted(set(urls))
         found: set[str] = set()
         with self._read() as conn:
             for chunk in _chunks(wanted):
                 found.update(conn.execute(select(articles.c.url).where(articles.c.url.in_(chunk))).scalars())
+                found.update(conn.execute(select(url_aliases.c.url).where(url_aliases.c.url.in_(chunk))).scalars())
         return found
+
+    def add_aliases(self, aliases: Mapping[str, str]) -> None:
+        """Remember other URLs (e.g. a listing's link) of stored articles: {alias: article URL}."""
+        with self._write() as conn:
+            for url, article_url in aliases.items():
+                stmt = update(url_aliases).where(url_aliases.c.url == url).values(article_url=article_url)
+                if conn.execute(stmt).rowcount == 0:
+                    conn.execute(insert(url_aliases).values(url=url, article_url=article_url))
 
     def upsert_articles(
         self, source_id: str, batch: Iterable[Article], *, now: dt.datetime, seed: bool = False

@@ -205,3 +205,36 @@ def test_permanently_failing_link_does_not_defeat_the_conditional_get(demo_site,
     again = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
     hits = [(h.path, h.status) for h in demo_site.requests() if h.path != "/robots.txt"]
     assert hits == [("/tin-tuc/", 304)] and again.ok and again.article_fetches == 0
+
+
+def _listing_html(paths, next_page=None):
+    items = "".join(f'<article class="post"><h2 class="entry-title"><a href="{p}">Tin {i}</a></h2></article>'
+                    for i, p in enumerate(paths))
+    more = f'<a class="next" href="{next_page}">Cũ hơn</a>' if next_page else ""
+    return f"<html><body>{items}{more}</body></html>"
+
+
+def _canonical_article(site, slug, title):
+    html = ARTICLE_HTML.format(title=title, body=f"Bài {title} về sản xuất sạch hơn tại Đà Nẵng.")
+    head = f'<link rel="canonical" href="{site.url(f"/tin-tuc/{slug}/")}">'
+    site.add(f"/tin-tuc/{slug}", html.replace("<title>", head + "<title>", 1))
+
+
+def test_listing_link_differing_from_rel_canonical_counts_as_known(site, store, fetcher):
+    # The listing links "/tin-tuc/a" but the article names "/tin-tuc/a/" as canonical: once
+    # stored, the listing's form must be known too, or every listing change re-fetches every
+    # listed article in full (and pagination never stops at a page of known articles).
+    for slug, title in (("a", "Hội thảo A"), ("b", "Hội thảo B"), ("c", "Hội thảo C"), ("d", "Hội thảo D")):
+        _canonical_article(site, slug, title)
+    site.add("/tin-tuc/", _listing_html(["/tin-tuc/a", "/tin-tuc/b"], "/tin-tuc/page/2/"))
+    site.add("/tin-tuc/page/2/", _listing_html(["/tin-tuc/c"]))
+    source = dataclasses.replace(shipped(site), url=site.url("/tin-tuc/"))
+    first = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert sorted(s.article.url for s in first.new) == [site.url(f"/tin-tuc/{x}/") for x in "abc"]
+    site.add("/tin-tuc/", _listing_html(["/tin-tuc/d", "/tin-tuc/a", "/tin-tuc/b"], "/tin-tuc/page/2/"))
+    site.reset_log()
+    second = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert [s.article.url for s in second.new] == [site.url("/tin-tuc/d/")] and not second.changed
+    hits = {h.path: h.status for h in site.requests() if h.path != "/robots.txt"}
+    assert hits == {"/tin-tuc/": 200, "/tin-tuc/d": 200, "/tin-tuc/a": 304, "/tin-tuc/b": 304,
+                    "/tin-tuc/page/2/": 200}  # page 1 held a new post; "/tin-tuc/c" is known

@@ -27,7 +27,7 @@ from feeds.models import (
     Validators,
 )
 from feeds.serialize import extraction_from_json, extraction_to_json
-from feeds.store import Store, database_url
+from feeds.store import FEEDS_MIGRATIONS, Store, _engine, database_url
 from tests.support.factories import make_article
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -344,13 +344,13 @@ def test_migrations_are_idempotent_and_incremental(tmp_path: Path) -> None:
         conn.execute(text("ALTER TABLE extra ADD COLUMN note TEXT"))
 
     with Store.open(url) as store:
-        assert store.schema_version("feeds") == 1
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS)
         assert store.migrate_component("extra", [step1]) == 1
         assert store.migrate_component("extra", [step1]) == 1
     with Store.open(url) as store:
         assert store.migrate_component("extra", [step1, step2]) == 2
         assert calls == ["1", "2"]
-        assert store.schema_version("feeds") == 1 and store.schema_version("extra") == 2
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS) and store.schema_version("extra") == 2
         with pytest.raises(StoreError, match="'extra' is at version 2"):
             store.migrate_component("extra", [step1])
 
@@ -507,3 +507,20 @@ def test_serialized_forms_carry_every_model_field():
     assert set(event_to_json(event)) == {f.name for f in _dc.fields(Event)}
     assert event_from_json(event_to_json(event)) == event
     assert set(recommendation_to_json(Recommendation(1, "x"))) == {f.name for f in _dc.fields(Recommendation)}
+
+
+def test_v1_database_migrates_to_url_aliases_keeping_its_articles(tmp_path: Path) -> None:
+    url = database_url(tmp_path)
+    old = Store(_engine(url))  # a database written by the first release: feeds schema v1 only
+    old.migrate_component("feeds", FEEDS_MIGRATIONS[:1])
+    old.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
+    old.close()
+    with Store.open(url) as store:
+        assert store.schema_version("feeds") == 2
+        stored = make_article(1).url
+        listed = stored.rstrip("/")  # the listing's link, without the canonical trailing slash
+        assert store.known_urls([stored, listed]) == {stored}
+        store.add_aliases({listed: stored})
+        store.add_aliases({listed: stored})  # idempotent
+        assert store.known_urls([stored, listed, listed + "x"]) == {stored, listed}
+        assert [s.article.url for s in store.articles()] == [stored]
