@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -91,7 +92,8 @@ async def on_broadcast_button(turn: Turn) -> None:
     elif text is None:
         await turn.edit(turn.t("broadcast_expired"))
     else:
-        count = turn.deps.subscribers.enqueue_broadcast(text, turn.user_id)
+        # a row per subscriber (thousands): written off the event loop so the bot and sender go on
+        count = await asyncio.to_thread(turn.deps.subscribers.enqueue_broadcast, text, turn.user_id)
         turn.deps.hooks.wake_sender()
         logger.info("broadcast queued: user=%s messages=%d", turn.user_id, count)
         await turn.edit(turn.t("broadcast_queued", n=count))

@@ -4,12 +4,15 @@ with a real SQLite store: commands, keyboards, callbacks, groups, admins, thrott
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from bot.handlers import BotHooks, Throttle
 from bot.settings import load_settings
@@ -239,26 +242,29 @@ async def test_latest_default_count_limit_and_usage(bot, lang):
     assert bad.text == ("Dùng: /latest [n], với n từ 1 đến 20." if lang == "vi" else "Usage: /latest [n], n from 1 to 20.")
 
 
+@contextlib.contextmanager
+def threads_running(engine, needle: str):
+    """The threads that run SQL statements containing ``needle`` on ``engine`` meanwhile."""
+    found: list[int] = []
+
+    def seen(conn, cursor, statement, *args):
+        if needle in statement:
+            found.append(threading.get_ident())
+
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield found
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+
+
 async def test_events_reads_every_event_article_off_the_event_loop(bot):
     """/events scans every article with events: on the loop it would stall the bot, sender and feeds."""
-    import threading
-
-    from sqlalchemy import event as sa_event
-
     today = dt.datetime.now(TZ).date()
     soon = Event(name="Hội thảo tuần tới", kind=EventKind.WORKSHOP, start=today + dt.timedelta(days=7))
     bot.store.upsert_articles("vncpc", [make_article(1, events=(soon,))], now=dt.datetime.now(TZ))
-    scans: list[int] = []
-
-    def seen(conn, cursor, statement, *args):
-        if "has_events" in statement:
-            scans.append(threading.get_ident())
-
-    sa_event.listen(bot.store.engine, "before_cursor_execute", seen)
-    try:
+    with threads_running(bot.store.engine, "has_events") as scans:
         sent = await bot.reply(USER, "/events", language_code="vi")
-    finally:
-        sa_event.remove(bot.store.engine, "before_cursor_execute", seen)
     assert "Hội thảo tuần tới" in sent.text
     assert scans and threading.get_ident() not in scans
 
@@ -488,6 +494,18 @@ async def test_broadcast_needs_confirmation_then_queues_and_wakes_the_sender(bot
     again = await bot.press(ADMIN, yes)  # pressing twice never queues twice
     assert again.params["text"] == "Thông báo này đã hết hạn, vui lòng gửi lại /broadcast."
     assert len(bot.subscribers.outbox_rows()) == 2
+
+
+async def test_broadcast_queues_its_rows_off_the_event_loop(bot):
+    """One row per subscriber (thousands): written on the loop it would stall the bot and the sender."""
+    for chat in (USER, USER + 1):
+        await bot.reply(chat, "/subscribe all")
+    ask = await bot.reply(ADMIN, "/broadcast Bảo trì hệ thống")
+    yes, _ = (data for _, data in buttons(ask))
+    with threads_running(bot.store.engine, "INSERT INTO outbox") as inserts:
+        done = await bot.press(ADMIN, yes)
+    assert "2" in done.params["text"] and len(bot.subscribers.outbox_rows(status="pending")) == 2
+    assert inserts and threading.get_ident() not in inserts
 
 
 async def test_broadcast_cancel_queues_nothing(bot):
