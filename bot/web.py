@@ -185,6 +185,8 @@ def render_index(config: WebConfig) -> str:
             tg = (f' · <a href="https://t.me/{esc(config.bot_username)}?start={esc(f.topic)}">'
                   "Telegram</a>")
         rows.append(f'<li><a href="{esc(url)}">{esc(f.title)}</a> <small>({kind[1:]})</small>{tg}</li>')
+    tg_vi, tg_en = ((", hoặc mở liên kết Telegram để đăng ký", ", or open a Telegram\nlink to subscribe")
+                    if config.bot_username else ("", ""))
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -194,10 +196,9 @@ def render_index(config: WebConfig) -> str:
 li{{margin:.3rem 0}}small{{color:#666}}</style></head><body>
 <h1>Bản tin VNCPC <small>· VNCPC news feeds</small></h1>
 <p>Tin tức của Trung tâm Sản xuất sạch Việt Nam dưới dạng Atom/RSS, lịch sự kiện (iCalendar) và
-thông báo Telegram. Dán một địa chỉ dưới đây vào trình đọc tin, hoặc mở liên kết Telegram để đăng ký.</p>
+thông báo Telegram. Dán một địa chỉ dưới đây vào trình đọc tin{tg_vi}.</p>
 <p lang="en">News of the Vietnam Cleaner Production Centre as Atom/RSS feeds, an events calendar
-(iCalendar) and Telegram alerts. Paste an address below into your feed reader, or open a Telegram
-link to subscribe.</p>
+(iCalendar) and Telegram alerts. Paste an address below into your feed reader{tg_en}.</p>
 <ul>
 {chr(10).join(rows)}
 </ul>

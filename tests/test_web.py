@@ -8,7 +8,7 @@ import os
 import httpx
 import pytest
 
-from bot.web import FeedLink, WebConfig, create_app, start_server
+from bot.web import FeedLink, WebConfig, create_app, render_index, start_server
 
 ATOM = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>\n'
 
@@ -129,6 +129,15 @@ async def test_index_has_autodiscovery_and_deep_links(server):
     assert "https://t.me/vncpc_bot?start=events" in page
     assert "Sự kiện &lt;lịch&gt;" in page  # titles escaped
     assert "feeds.opml" in page
+
+
+def test_index_without_the_bot_does_not_promise_telegram_links(tmp_path):
+    feeds = [FeedLink("Tất cả · All", "all.atom", "all")]
+    off = render_index(WebConfig(public_dir=tmp_path, base_url="http://feeds.example.org", feeds=feeds))
+    on = render_index(WebConfig(public_dir=tmp_path, base_url="http://feeds.example.org", feeds=feeds,
+                                bot_username="vncpc_bot"))
+    assert "t.me" not in off and "liên kết Telegram" not in off and "Telegram\nlink" not in off
+    assert "hoặc mở liên kết Telegram để đăng ký." in on and "open a Telegram\nlink to subscribe." in on
 
 
 async def test_opml_and_healthz(server):
