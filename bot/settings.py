@@ -9,6 +9,7 @@ The Telegram token is not a setting: it comes from ``TELEGRAM_BOT_TOKEN`` or the
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -42,10 +43,14 @@ class Option:
 
 
 def _positive(v: Any) -> str | None:
+    if not math.isfinite(v):  # "inf" parses as a float, and later breaks pacing and timeouts
+        return "must be a finite number"
     return None if v > 0 else "must be greater than 0"
 
 
 def _non_negative(v: Any) -> str | None:
+    if not math.isfinite(v):
+        return "must be a finite number"
     return None if v >= 0 else "must be 0 or more"
 
 

@@ -97,6 +97,13 @@ def test_webhook_secret_telegram_would_refuse_is_a_config_error_that_does_not_ec
     assert load_settings(None, env={"FEEDBOT_TELEGRAM_WEBHOOK_SECRET": "Ab_9-x"}).telegram.webhook_secret == "Ab_9-x"
 
 
+@pytest.mark.parametrize("name", ["FEEDBOT_DELIVERY_GLOBAL_PER_SECOND", "FEEDBOT_FETCH_TIMEOUT_SECONDS",
+                                  "FEEDBOT_DELIVERY_PER_CHAT_SECONDS"])
+def test_infinite_numbers_are_refused(name):
+    with pytest.raises(ConfigError, match=f"{name}.*must be a finite number"):
+        load_settings(None, env={name: "inf"})
+
+
 def test_secrets_are_masked_in_dump():
     s = load_settings(None, env={"FEEDBOT_TELEGRAM_WEBHOOK_SECRET": "s3cr3t-value"})
     assert "s3cr3t-value" not in repr(s.redacted())
