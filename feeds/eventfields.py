@@ -79,6 +79,10 @@ def _split_weak(text: str) -> list[str]:
 _VI_DO = re.compile(
     r"\bdo\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)\s{1,5}(?:cùng\s+)?(?:đồng\s+)?(?:tổ chức|chủ trì|phối hợp tổ chức|đăng cai)\b"
 )
+# passive "được X và Y phối hợp tổ chức / cùng tổ chức" (an organisation's name follows "được")
+_VI_PASSIVE_CO = re.compile(
+    r"\bđược\s+(?=[A-ZĐ])(?P<orgs>(?:[^.;:]|\.(?=\S)){2,150}?)\s{1,5}(?:phối hợp|cùng|đồng)\s+(?:tổ chức|thực hiện)\b"
+)
 _VI_BY = re.compile(
     r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
     r"(?=\s{0,5}(?:[.;:]|,|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
@@ -153,7 +157,7 @@ def read_organizers(sentence: str) -> list[str]:
     labelled = _ORGANIZER_LABEL.match(sentence)
     if labelled:  # "Đơn vị tổ chức: Sở Công Thương, VNCPC"
         return split_organizers(labelled["orgs"])
-    for pattern in (_VI_DO, _VI_BY, _VI_ROLE_IS, _VI_UNDER, _EN_BY):
+    for pattern in (_VI_DO, _VI_PASSIVE_CO, _VI_BY, _VI_ROLE_IS, _VI_UNDER, _EN_BY):
         found = pattern.search(sentence)
         if found:
             more = _VI_DO_MORE.match(sentence, found.end()) if pattern is _VI_DO else None
@@ -186,6 +190,8 @@ def _subject(prefix: str) -> str:
 
 
 def _place_only(text: str) -> bool:
+    """Whether ``text`` is only a place ("tỉnh Lâm Đồng (trước là tỉnh Bình Thuận)", "Đà Nẵng")."""
+    text = _PLACE_PREFIX.sub("", _NOTE.sub("", text).strip()).strip()
     places = find_places(text)
     return bool(places) and len(" ".join(p.text for p in places)) >= len(text) - 4
 
@@ -344,7 +350,7 @@ def number_value(written: str) -> int | None:
 
 _STRONG = frozenset(("đại biểu", "học viên", "khách mời", "participants", "delegates", "attendees", "trainees"))
 _ATTEND = re.compile(
-    r"tham dự|tham gia|có mặt|(?<!tập )(?<!liên )\bđoàn\b[^.;:]{0,40}?\b(?:gồm|có)\b|\bđoàn\s+(?=\d)|\bđón\b|đến thăm"
+    r"tham dự|tham gia|có mặt|(?<!tập )(?<!liên )\bđoàn\b[^.;:]{0,40}?\b(?:gồm|có)\b|\bđoàn\s+(?=\d)|đến thăm"
     r"|\bdelegation\b[^.;:]{0,40}?\b(?:of|consist|compris|includ|made up)|\bdự\s+(?:hội|lễ|buổi|khóa|lớp|diễn|cuộc|phiên|triển)|thu hút|quy tụ|attend|participat|joined|gathered|took part|attracted|welcomed|brought together"
     r"|completed|visited|trained\b",
     re.IGNORECASE,

@@ -32,7 +32,7 @@ from feeds.eventwords import (
     words_of,
 )
 from feeds.models import DatePrecision, Event, EventKind, EventStatus
-from feeds.places import province_of
+from feeds.places import find_places, province_of
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class _Draft:
     date: DateMention
     tense: Tense
     evidence: dict[str, str] = field(default_factory=dict)
+    location: str | None = None  # its own place in a series ("tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5)")
 
 
 def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -> list[Event]:
@@ -67,13 +68,22 @@ def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -
             _add(drafts, by_dates, draft)
     if not drafts and title and sentences:
         return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
-    events = []
     fields = _Fields(sentences, title)
-    for n, draft in enumerate(drafts):
-        end = drafts[n + 1].anchor if n + 1 < len(drafts) else len(sentences)
-        scope = [draft.anchor, *range(draft.anchor + 1, end), *(range(draft.anchor) if n == 0 else ())]
-        events.append(_finish(draft, fields, scope, published=day))
-    return events
+    return [_finish(draft, fields, scope, published=day) for draft, scope in zip(drafts, _scopes(drafts, len(sentences)))]
+
+
+def _scopes(drafts: list[_Draft], count: int) -> list[list[int]]:
+    """Where each event's fields are read: its anchor, the sentences up to the next anchor, and for the
+    first event the sentences above it. Events of one series (anchored in the same sentence) share their
+    sentence's scope: "X phối hợp với Y tổ chức chuỗi 3 lớp tập huấn. Các lớp diễn ra tại A (ngày 8/5), B (ngày 10/5)"."""
+    anchors = sorted({d.anchor for d in drafts})
+    scopes = []
+    for draft in drafts:
+        i = bisect.bisect_right(anchors, draft.anchor)
+        end = anchors[i] if i < len(anchors) else count
+        before = range(draft.anchor) if draft.anchor == anchors[0] else ()
+        scopes.append([draft.anchor, *range(draft.anchor + 1, end), *before])
+    return scopes
 
 
 def _says_today(sentence: str) -> bool:
@@ -98,7 +108,7 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
     if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _says_today(sentence)):
         return []  # every date form has a digit, a month's name ("June", "tháng Mười") or says "today"
     own, named_in = known.mentions(index), sentence
-    if not own and index + 1 < len(known.text) and known.mentions(index + 1) and EVENT_VERB.search(known.words(index)):
+    if not own and index + 1 < len(known.text) and known.mentions(index + 1) and _names_next(known, index):
         own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"
     if not own and _TIME_LABEL.match(sentence):  # "Thời gian: 8h00 ngày 15/3" under "VNCPC tổ chức Hội thảo ..."
         own, named_in = known.earlier_mentions(index)
@@ -114,7 +124,49 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
         mention = _nearest(own, starts, date.span) if named_in is sentence else own[0]
         name = event_name(named_in, mention)
         drafts.append(_Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}))
-    return drafts[:1] if len({(d.date.start, d.date.end) for d in drafts}) == 1 else drafts
+    if len({(d.date.start, d.date.end) for d in drafts}) == 1:
+        return drafts[:1]
+    for draft in drafts:  # a series: "tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5) và tỉnh Cà Mau (ngày 12/5)"
+        draft.location = _place_before(sentence, draft.date.span[0])
+    return drafts
+
+
+# "Sáng 14/3, ..." / "On 5 June, ...": a sentence opening with its date ...
+_OPENING_DATE = re.compile(
+    r"\W{0,3}(?:(?:sáng|chiều|tối|trưa|ngày|hôm qua|hôm nay|on|thứ\s+\w+)[\s,(]+){0,3}"
+    r"\d{1,2}(?:\s*/\s*\d{1,2}|\s+tháng\s|\s+(?-i:[A-Z][a-z]+))",
+    re.IGNORECASE,
+)
+# ... followed by a sentence opening with its event word ("Buổi hội thảo ...", "The workshop ...")
+_DEFINITE = re.compile(r"\W{0,3}(?:(?:buổi|cuộc|phiên|the|this|that)\s+)?", re.IGNORECASE)
+
+
+def _names_next(known: _Sentences, index: int) -> bool:
+    """Whether the next sentence names this dated sentence's event: it has an event verb ("Ngày 5/12, A và B
+    ký kết ..."), or it opens with its date and the next one with the event word ("Sáng 14/3, gần 100 cán bộ
+    đã ngồi lại ... Buổi hội thảo do ...")."""
+    if EVENT_VERB.search(known.words(index)):
+        return True
+    if not _OPENING_DATE.match(known.text[index]):
+        return False
+    following = known.text[index + 1]
+    return known.mentions(index + 1)[0].start() == _DEFINITE.match(following).end()
+
+
+# a place right before a date in a series: "..., tỉnh An Giang (ngày 10/5)", "in Can Tho on 8 May and ..."
+_SERIES_CUT = re.compile(r"[,;:()]|\s(?:và|and|tại|ở|in|at|then|rồi)\s", re.IGNORECASE)
+_SERIES_TAIL = re.compile(r"[\s(,]*(?:(?:vào\s+)?ngày|on|vào)?[\s(]*$", re.IGNORECASE)
+_SERIES_REACH = 80
+
+
+def _place_before(sentence: str, at: int) -> str | None:
+    window = sentence[max(0, at - _SERIES_REACH) : at]
+    window = window[: _SERIES_TAIL.search(window).start()]
+    cut = 0
+    for found in _SERIES_CUT.finditer(window):
+        cut = found.end()
+    place = window[cut:].strip()
+    return place if place and len(place.split()) <= 6 and find_places(place) else None
 
 
 class _Sentences:
@@ -190,6 +242,8 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         if better:
             name, evidence["name"] = better
     location, location_sentence = fields.first(eventfields.read_location, [*scope, fields.TITLE])
+    if draft.location:
+        location, location_sentence = draft.location, draft.evidence["date"]
     organizers, organizer_sentence = fields.first(eventfields.read_organizers, scope)
     participants, participant_sentence = fields.first(eventfields.read_participants, scope)
     for key, sentence in (("location", location_sentence), ("organizers", organizer_sentence), ("participants", participant_sentence)):
@@ -205,13 +259,26 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         year_inferred=date.year_inferred,
         time_of_day=date.time_of_day,
         location=location,
-        province=province_of(location, on=published) if location else None,
+        province=_province(location, draft.evidence["date"], published),
         organizers=tuple(organizers or ()),
         participants=participants,
         status=_status(date, draft.tense, published),
         evidence=tuple(evidence.items()),
         day_part=date.day_part if date.time_of_day is None else None,
     )
+
+
+def _province(location: str | None, date_sentence: str, published: dt.date) -> str | None:
+    """The venue's province; a venue that names none and is not abroad ("Trung tâm Hội nghị thành phố")
+    takes the one province its date sentence names ("Sáng 14/3, ... trên địa bàn thành phố Hải Phòng ...")."""
+    if not location:
+        return None
+    province = province_of(location, on=published)
+    if province is not None or any(m.place.foreign for m in find_places(location)):
+        return province
+    around = find_places(date_sentence)
+    named = {m.province(published) for m in around}
+    return named.pop() if len(named) == 1 and not any(m.place.foreign for m in around) else None
 
 
 class _Fields:

@@ -26,7 +26,9 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
     (EventKind.FORUM, r"diễn đàn|forum"),
     (EventKind.EXHIBITION, r"triển lãm|hội chợ|exhibition|expo|trade fair|fair"),
-    (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission|visit"),
+    (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission|visit(?:ed|s)?"
+                       # "đã đón đoàn ... đến thăm và làm việc", "35 delegates visited two suppliers": a visit told by its verb
+                       r"|đón đoàn|đến thăm(?: và làm việc)?"),
     (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
     (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"
                         rf"|{_MET}"),
@@ -75,7 +77,7 @@ def _first_words(alternatives: str) -> set[str]:
 
 
 FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
-    "launching", "launched", "kickoff", "roundtable", "awards", *MEETING_VERBS}
+    "launching", "launched", "kickoff", "roundtable", "awards", "visited", "visits", *MEETING_VERBS}
 WORD_AT = {word: re.compile(rf"(?<!\w){re.escape(word)}(?!\w)") for word in FIRST_WORDS}
 KIND = re.compile(
     "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
@@ -91,7 +93,7 @@ _GENERIC_BEFORE = re.compile(
 _VENUE_AFTER = re.compile(r"\s+(?:Centre|Center|Hall|Palace|Hotel|Park|Building|Room|Complex|Venue)\b")
 # A dated sentence with one of these verbs but no event word takes its event word from the next sentence.
 EVENT_VERB = _Phrases(
-    "tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|thăm|held|took place"
+    "tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|thăm|đón|held|took place"
     "|take place|organised|organized|hosted|opened|attended|visited|signed|launched|convened|gathered|met"
     "|scheduled|planned|slated|dự kiến diễn ra|dự kiến tổ chức"
 )
@@ -131,9 +133,18 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
             continue  # "Exhibition Centre", "Conference Hall": a place, not the event
         if mention and mention.group().lower() in MEETING_VERBS and _PASSIVE.search(sentence, max(0, start - 7), start):
             continue  # "targets were met in May": no meeting
-        if mention and not _GENERIC_BEFORE.search(sentence, max(0, start - 20), start):
+        generic = _GENERIC_BEFORE.search(sentence, max(0, start - 20), start) if mention else None
+        if mention and (generic is None or _is_series(sentence, generic.group())):
             found.append(mention)
     return found
+
+
+_SERIES = re.compile(r"\b(?:lần lượt|respectively)\b", re.IGNORECASE)
+
+
+def _is_series(sentence: str, before: str) -> bool:
+    """ "Các hội thảo sẽ lần lượt diễn ra tại A (ngày 4/3), B (ngày 6/3)": the plural names a series of events."""
+    return before.strip().lower() in ("các", "những") and _SERIES.search(sentence) is not None
 
 
 def tense_of(words: list[str], default: Tense) -> Tense:

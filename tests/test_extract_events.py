@@ -363,3 +363,66 @@ def test_attendance_nouns_and_capacities(sentence, count):
 )
 def test_more_organiser_phrasings(sentence, organizers):
     assert read_organizers(sentence) == organizers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ngày 11/9/2023, Trung tâm Sản xuất sạch Việt Nam đã đón đoàn 18 sinh viên Trường Đại học Thủy lợi.",
+        "Chiều 11/9/2023, đại diện Sở Công Thương Nam Định đã đến thăm và làm việc với VNCPC.",
+        "On 11 September 2023, 18 engineers from the brewery visited the wastewater plant of a dairy company.",
+    ],
+)
+def test_visit_verbs_are_visits(text):
+    language = Language.EN if text.startswith("On") else Language.VI
+    events = extract(text, language=language, published=dt.datetime(2023, 10, 1, tzinfo=VN)).events
+    assert [(e.kind, e.start) for e in events] == [(EventKind.SURVEY, dt.date(2023, 9, 11))]
+    assert events[0].participants == (None if "Chiều" in text else 18)
+
+
+def test_a_date_sentence_then_a_sentence_opening_with_the_event_word():
+    text = (
+        "Chiều 22/8, hơn năm mươi chủ cơ sở làng nghề gốm trên địa bàn tỉnh Bắc Ninh đã cùng trao đổi về lò nung tiết kiệm than.\n\n"
+        "Buổi tọa đàm do Sở Công Thương Bắc Ninh và Trung tâm Sản xuất sạch Việt Nam phối hợp tổ chức tại Nhà văn hóa xã.\n\n"
+        "Sau đó, ngày 30/8, đoàn chuyên gia đi xem một lò nung mẫu."
+    )
+    events = extract(text, language=Language.VI, published=dt.datetime(2024, 9, 5, tzinfo=VN)).events
+    first = events[0]
+    assert (first.kind, first.start) == (EventKind.WORKSHOP, dt.date(2024, 8, 22))
+    assert first.organizers == ("Sở Công Thương Bắc Ninh", "Trung tâm Sản xuất sạch Việt Nam")
+    assert first.location == "Nhà văn hóa xã" and first.province == "Bắc Ninh"  # the date sentence's province
+
+
+def test_an_undated_sentence_opening_with_the_event_word_needs_a_date_sentence_before_it():
+    text = "Năm ngoái, nhiều doanh nghiệp đã trao đổi về lò nung.\n\nBuổi tọa đàm do Sở Công Thương tổ chức."
+    assert extract(text, language=Language.VI, published=dt.datetime(2024, 9, 5, tzinfo=VN)).events == ()
+
+
+def test_a_series_in_one_sentence_gives_each_event_its_place_and_the_shared_organisers():
+    text = (
+        "Năm 2027, Sở Công Thương phối hợp với Trung tâm Sản xuất sạch Việt Nam tổ chức chuỗi hội thảo "
+        "\"Tiết kiệm nước trong chế biến thủy sản\".\n\n"
+        "Các hội thảo sẽ lần lượt diễn ra tại TP Nha Trang (ngày 4/3), tỉnh Gia Lai (ngày 6/3) và TP Đà Nẵng (ngày 9/3). "
+        "Mỗi hội thảo nhận tối đa 60 đại biểu."
+    )
+    events = extract(text, language=Language.VI, published=dt.datetime(2027, 2, 1, tzinfo=VN)).events
+    assert [(e.start.day, e.province) for e in events] == [(4, "Khánh Hòa"), (6, "Gia Lai"), (9, "Đà Nẵng")]
+    assert {e.organizers for e in events} == {("Sở Công Thương", "Trung tâm Sản xuất sạch Việt Nam")}
+    assert {e.participants for e in events} == {None}  # a capacity, not an attendance
+
+
+def test_a_dateline_and_a_venue_abroad():
+    text = (
+        "SINGAPORE, 9 May 2019 – About 300 delegates attended the Asia Resource Efficiency Forum at the Marina Bay "
+        "Sands in Singapore on 7-8 May 2019. The forum was hosted online by the Regional Secretariat and GIZ.\n\n"
+        "VNCPC presented its pilot results from Hai Phong."
+    )
+    events = extract(text, language=Language.EN, published=dt.datetime(2019, 5, 10, tzinfo=VN)).events
+    assert [(e.start, e.end) for e in events] == [(dt.date(2019, 5, 7), dt.date(2019, 5, 8))]
+    assert events[0].province is None and events[0].participants == 300
+    assert events[0].organizers == ("Regional Secretariat", "GIZ")
+
+
+def test_passive_co_organisers_after_duoc():
+    found = read_organizers("Diễn đàn được Hội Dệt may Việt Nam và Viện Nghiên cứu Chiến lược cùng tổ chức tại Hà Nội.")
+    assert found == ["Hội Dệt may Việt Nam", "Viện Nghiên cứu Chiến lược"]
