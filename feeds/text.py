@@ -44,7 +44,7 @@ def decode_html(content: bytes, content_type: str | None = None) -> str:
     for codec in _candidate_codecs(data, content_type):
         try:
             return normalize(data.decode(codec))
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # UnicodeError: codecs such as "undefined" or "punycode"
             log.debug("page does not decode as %s; trying the next charset", codec)
     detected = _detect(data)
     if detected is not None:

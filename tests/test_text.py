@@ -77,7 +77,7 @@ def test_short_undeclared_windows_1258_is_recognised(short):
     assert decode_html(to_cp1258(short)) == short
 
 
-@pytest.mark.parametrize("declared", ["utf-8", "x-no-such-charset", "utf-16"])
+@pytest.mark.parametrize("declared", ["utf-8", "x-no-such-charset", "utf-16", "undefined", "punycode"])
 def test_wrong_or_unknown_declared_charset_falls_back(declared):
     raw = to_cp1258(page(ARTICLE, f'<meta charset="{declared}">'))
     assert EXPECTED in decode_html(raw, f"text/html; charset={declared}")
