@@ -77,13 +77,11 @@ def _scopes(drafts: list[_Draft], count: int) -> list[list[int]]:
     first event the sentences above it. Events of one series (anchored in the same sentence) share their
     sentence's scope: "X phối hợp với Y tổ chức chuỗi 3 lớp tập huấn. Các lớp diễn ra tại A (ngày 8/5), B (ngày 10/5)"."""
     anchors = sorted({d.anchor for d in drafts})
-    scopes = []
-    for draft in drafts:
-        i = bisect.bisect_right(anchors, draft.anchor)
-        end = anchors[i] if i < len(anchors) else count
-        before = range(draft.anchor) if draft.anchor == anchors[0] else ()
-        scopes.append([draft.anchor, *range(draft.anchor + 1, end), *before])
-    return scopes
+    by_anchor: dict[int, list[int]] = {}  # one list per sentence: a series reads its fields once (see _Fields.first)
+    for i, anchor in enumerate(anchors):
+        end = anchors[i + 1] if i + 1 < len(anchors) else count
+        by_anchor[anchor] = [anchor, *range(anchor + 1, end), *(range(anchor) if i == 0 else ())]
+    return [by_anchor[d.anchor] for d in drafts]
 
 
 def _says_today(sentence: str) -> bool:
@@ -241,7 +239,7 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         better = fields.better_name(draft.kind, scope)
         if better:
             name, evidence["name"] = better
-    location, location_sentence = fields.first(eventfields.read_location, [*scope, fields.TITLE])
+    location, location_sentence = fields.first(eventfields.read_location, scope, or_title=True)
     if draft.location:
         location, location_sentence = draft.location, draft.evidence["date"]
     organizers, organizer_sentence = fields.first(eventfields.read_organizers, scope)
@@ -290,13 +288,21 @@ class _Fields:
         self._sentences = sentences
         self._title = title
         self._read: dict[tuple[object, int], object] = {}
+        self._firsts: dict[tuple[object, int, bool], tuple[object, str | None]] = {}
         self._names: dict[tuple[EventKind, int, int], tuple[str, str] | None] = {}
 
     def text(self, index: int) -> str:
         return self._title if index == self.TITLE else self._sentences[index]
 
-    def first(self, reader, indices: list[int]) -> tuple[object, str | None]:
-        """The first truthy answer of ``reader`` over the sentences at ``indices``, with its sentence."""
+    def first(self, reader, indices: list[int], *, or_title: bool = False) -> tuple[object, str | None]:
+        """The first truthy answer of ``reader`` over the sentences at ``indices`` (then the title), with its
+        sentence; remembered per ``indices`` list, which the events of a series share."""
+        key = (reader, id(indices), or_title)
+        if key not in self._firsts:
+            self._firsts[key] = self._first(reader, [*indices, self.TITLE] if or_title else indices)
+        return self._firsts[key]
+
+    def _first(self, reader, indices: list[int]) -> tuple[object, str | None]:
         for index in indices:
             key = (reader, index)
             if key not in self._read:

@@ -125,6 +125,7 @@ ANNOUNCING_TITLE = _Phrases("thông báo|sắp|sẽ|to open|to be held|will|anno
 def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
     """The event words starting at ``positions`` that name the sentence's own event."""
     found: list[re.Match[str]] = []
+    series: bool | None = None
     for start in positions:
         if found and start < found[-1].end():
             continue  # "meeting" inside "kick-off meeting"
@@ -134,17 +135,17 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
         if mention and mention.group().lower() in MEETING_VERBS and _PASSIVE.search(sentence, max(0, start - 7), start):
             continue  # "targets were met in May": no meeting
         generic = _GENERIC_BEFORE.search(sentence, max(0, start - 20), start) if mention else None
-        if mention and (generic is None or _is_series(sentence, generic.group())):
+        if generic is not None and generic.group().strip().lower() in ("các", "những"):
+            if series is None:  # looked up once per sentence (keeps many "các hội thảo" linear)
+                series = _SERIES.search(sentence) is not None
+            generic = None if series else generic
+        if mention and generic is None:
             found.append(mention)
     return found
 
 
+# "Các hội thảo sẽ lần lượt diễn ra tại A (ngày 4/3), B (ngày 6/3)": the plural names a series of events
 _SERIES = re.compile(r"\b(?:lần lượt|respectively)\b", re.IGNORECASE)
-
-
-def _is_series(sentence: str, before: str) -> bool:
-    """ "Các hội thảo sẽ lần lượt diễn ra tại A (ngày 4/3), B (ngày 6/3)": the plural names a series of events."""
-    return before.strip().lower() in ("các", "những") and _SERIES.search(sentence) is not None
 
 
 def tense_of(words: list[str], default: Tense) -> Tense:
