@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
+
+from bs4 import BeautifulSoup
 
 from bot.jsonout import jsonable
 from feeds import scrape, text
@@ -33,11 +36,15 @@ def check_source(source: Source, fetcher: Fetcher, *, out: TextIO) -> bool:
     hosts = source.allowed_hosts
     _print_matches(out, scrape.explain_listing(html, page.final_url, source.listing, allowed_hosts=hosts))
     listing = scrape.parse_listing(html, page.final_url, source.listing, allowed_hosts=hosts)
-    out.write(f"  -> {len(listing.items)} articles, next page: {listing.next_page or '-'}\n")
+    count = len(listing.items)
+    out.write(f"  -> {count} article{'' if count == 1 else 's'}, next page: {listing.next_page or '-'}\n")
     for item in listing.items[:10]:
         out.write(f"     {item.date_text or '':<22} {item.title or ''}\n{'':>29}{item.url}\n")
     if not listing.items:
         out.write(f"  BROKEN: listing selector '{source.listing.item}' matched nothing\n")
+        out.write(f"  fix: set [sources.listing] item for source '{source.id}' to an element around each news item")
+        candidates = link_containers(html)
+        out.write(f"; elements on this page that hold links: {', '.join(candidates)}\n" if candidates else "\n")
         return False
     return _check_article(source, fetcher, listing.items[0].url, out)
 
@@ -63,6 +70,15 @@ def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> b
     out.write("\nwould store:\n" + json.dumps(shown, ensure_ascii=False, indent=2) + "\n")
     out.write(f"body text ({len(body)} characters):\n  " + body[:600].replace("\n", "\n  ") + "\n")
     return True
+
+
+def link_containers(html: str, limit: int = 6) -> list[str]:
+    """The most repeated ``tag.class`` elements that hold a link: candidates for ``listing.item``."""
+    counts: Counter[str] = Counter()
+    for element in BeautifulSoup(html, "lxml").find_all(class_=True):
+        if element.name != "a" and element.find("a", href=True) is not None:
+            counts.update({f"{element.name}.{cls}" for cls in element["class"]})
+    return [f"{sel} ({n}x)" for sel, n in counts.most_common(limit) if n >= 2]
 
 
 def _print_matches(out: TextIO, matches: Sequence[scrape.SelectorMatch]) -> None:

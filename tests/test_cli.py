@@ -91,6 +91,15 @@ def test_check_source_reports_broken_selector(env, site, capsys):
     assert "BROKEN" in capsys.readouterr().out
 
 
+def test_check_source_suggests_elements_for_a_broken_item_selector(env, site, capsys):
+    cards = "".join(f'<div class="card"><h3><a href="/tin-tuc/{n}/">Tin {n}</a></h3></div>' for n in range(3))
+    site.add("/redesign/", f'<html><body><a class="logo" href="/">VNCPC</a><div class="grid">{cards}</div></body></html>')
+    assert main(["check-source", "demo-vi", "--url", site.url("/redesign/")]) == 1
+    out = capsys.readouterr().out
+    assert "fix: set [sources.listing] item for source 'demo-vi'" in out
+    assert "div.card (3x)" in out and "div.grid" not in out and "a.logo" not in out  # repeated holders only
+
+
 BAD = [
     ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\ncolour = 1\n[sources.listing]\nitem = "a"\n', "colour"),
     ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\n[sources.listing]\nitem = "a[["\n', "listing.item"),
