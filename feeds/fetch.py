@@ -215,6 +215,11 @@ class Fetcher:
                 return _Response(str(response.url), status, response.headers, body)
         except (httpx.InvalidURL, httpx.DecodingError) as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except httpx.RemoteProtocolError as exc:
+            if "location header" not in str(exc).lower():
+                raise  # a dropped or garbled connection: retried
+            message = f"the page redirects to a malformed URL ({exc}); the site's redirect is broken"
+            raise FetchError(message, url=url) from exc
         finally:
             ms = (time.perf_counter() - started) * 1000
             log.debug("fetch url=%s status=%s ms=%.0f robots=%s", url, status, ms, robots)

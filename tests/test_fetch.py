@@ -267,6 +267,14 @@ def test_redirect_to_other_scheme_is_refused(site, fetcher):
         fetcher.fetch(site.url("/ftp"))
 
 
+def test_malformed_redirect_location_is_not_retried_as_a_network_error(site, fetcher):
+    site.redirect("/hong", "http://[::1/bai-viet/")
+    with pytest.raises(FetchError, match="redirects to a malformed URL") as caught:
+        fetcher.fetch(site.url("/hong"))
+    assert caught.value.url == site.url("/hong") and "check the host name" not in str(caught.value)
+    assert site.hits("/hong") == 1
+
+
 def test_non_http_urls_are_refused_without_a_request(site, fetcher):
     for url in (f"ftp://127.0.0.1:{site.port}/x", "file:///etc/passwd", "javascript:alert(1)",
                 "tin-tuc/", "http:///no-host"):
