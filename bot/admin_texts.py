@@ -84,7 +84,7 @@ def render_source_alert(
     label = f"{escape(shorten(name, 100))} ({escape(after.source_id)})"
     if after.broken and not before.broken:
         reason = shorten(after.broken_reason or "", 500)
-        return t(lang, "source_broken", source=Html(label), reason=reason)
+        return t(lang, "source_broken", source=Html(label), reason=reason, id=after.source_id)
     if before.broken and not after.broken:
         return t(lang, "source_recovered", source=Html(label), when=format_time(after.last_success, lang=lang, tz=tz))
     return None

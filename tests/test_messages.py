@@ -328,7 +328,8 @@ def test_source_alerts_for_broken_and_recovered_sources():
     down = render_source_alert(ok, broken, name="VNCPC & co", lang="vi", tz=TZ)
     assert down == (
         "❌ <b>Nguồn VNCPC &amp; co (vncpc) bị hỏng</b>\n"
-        "listing selector 'article' matched nothing &lt;0 items&gt;\nXem /sources."
+        "listing selector 'article' matched nothing &lt;0 items&gt;\nXem /sources; trên máy chủ, "
+        "lệnh feedbot check-source vncpc cho biết mỗi bộ chọn CSS khớp với gì."
     )
     up = render_source_alert(broken, ok, name="VNCPC", lang="en", tz=TZ)
     assert up == "✅ <b>Source VNCPC (vncpc) works again</b> (28 Nov 2026 10:30)."
