@@ -237,7 +237,7 @@ class Service:
             runner = await start_server(app, host, port)
         except OSError as exc:
             raise FeedbotError(f"cannot listen on {host}:{port} ({exc.strerror}); another feedbot running? "
-                               "change http.port (FEEDBOT_HTTP_PORT)") from None
+                               "change http.port (FEEDBOT_HTTP_PORT; for the demo: feedbot demo --port P)") from None
         stack.push_async_callback(runner.cleanup)
 
     # ----------------------------------------------------------------- telegram

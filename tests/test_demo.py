@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import signal
 import subprocess
 import sys
@@ -81,3 +82,17 @@ async def test_demo_site_serves_pages_conditionally_and_never_outside_its_folder
 def test_the_new_item_goes_first_in_the_listing():
     page = with_extra_item((DEMO_ROOT / "tin-tuc" / "index.html").read_text(encoding="utf-8"), extra_listing_item())
     assert page.index(EXTRA_SLUG) < page.index("<article", page.index(EXTRA_SLUG) + 1)
+
+
+def test_demo_on_a_busy_port_says_how_to_pick_another(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FEEDBOT_", "TELEGRAM_"))}
+        r = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path / "data"), "demo", "--port", str(port)],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+        )
+    assert r.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "feedbot demo --port" in r.stderr
