@@ -183,6 +183,24 @@ async def test_global_rate_is_respected(subs, bot, botapi):
     assert [c for c in botapi.calls("sendMessage") if c.status == 429] == []
 
 
+def _most_in_one_second(times):
+    times = sorted(times)
+    return max(sum(1 for u in times if t <= u <= t + 1.0) for t in times)
+
+
+async def test_global_rate_holds_in_every_second_even_after_an_idle_spell(subs, bot, botapi):
+    _chats(subs, *range(1, 41))
+    sender = Sender(bot, subs, SenderConfig(global_per_second=20))
+    task = asyncio.create_task(sender.run())
+    await asyncio.sleep(0.6)  # idle: nothing to send (a token bucket would save tokens up meanwhile)
+    _alert(subs)
+    sender.wake()
+    await asyncio.to_thread(botapi.wait_sent, 40, None, 10.0)
+    await sender.stop()
+    await task
+    assert _most_in_one_second([s.at for s in botapi.sent()]) <= 21  # 20 a second (+1: a closed window)
+
+
 async def test_broadcast_to_blocked_and_unblocked_users(subs, bot, botapi):
     _chats(subs, 1, 2, 3)
     assert subs.enqueue_broadcast("<b>Thông báo:</b> bảo trì hệ thống &amp; cập nhật", admin=9) == 3
