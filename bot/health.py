@@ -41,8 +41,9 @@ def health_notice(before: SourceHealth, after: SourceHealth, name: str, lang: st
     return None
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value: dt.datetime | None, tz: dt.tzinfo | None) -> str | None:
+    """ISO 8601 in ``tz`` (the report's clock), so every time in /healthz has the same offset."""
+    return value.astimezone(tz).isoformat() if value is not None else None
 
 
 def health_report(
@@ -71,10 +72,11 @@ def health_report(
             down.append(source.id)
         report[source.id] = {
             "name": source.name, "enabled": source.enabled, "paused": h.paused, "down": is_down,
-            "last_run": _iso(h.last_run), "last_success": _iso(h.last_success), "last_error": h.last_error,
-            "broken_reason": h.broken_reason, "broken_since": _iso(h.broken_since),
+            "last_run": _iso(h.last_run, now.tzinfo), "last_success": _iso(h.last_success, now.tzinfo),
+            "last_error": h.last_error, "broken_reason": h.broken_reason,
+            "broken_since": _iso(h.broken_since, now.tzinfo),
             "consecutive_failures": h.consecutive_failures, "articles": h.article_count,
-            "next_run": _iso((next_runs or {}).get(source.id)),
+            "next_run": _iso((next_runs or {}).get(source.id), now.tzinfo),
         }
     payload = {
         "status": "unhealthy" if down else "ok", "down": down, "sources": report,

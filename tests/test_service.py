@@ -113,6 +113,16 @@ def test_healthz_is_503_only_for_a_source_broken_longer_than_the_limit():
     assert health_report(sources, [ok, paused], {}, now=NOW, broken_after_minutes=120)[0] == 200
 
 
+def test_healthz_gives_every_time_with_the_same_offset():
+    local = dt.timezone(dt.timedelta(hours=7))
+    ran = SourceHealth("a", last_run=NOW.astimezone(local), last_success=NOW.astimezone(local))
+    _, body = health_report([source("a")], [ran], {}, now=NOW, broken_after_minutes=120,
+                            next_runs={"a": NOW + dt.timedelta(minutes=30)})
+    times = [body["time"], *(body["sources"]["a"][k] for k in ("last_run", "last_success", "next_run"))]
+    assert {dt.datetime.fromisoformat(t).utcoffset() for t in times} == {NOW.utcoffset()}
+    assert dt.datetime.fromisoformat(body["sources"]["a"]["last_run"]) == NOW
+
+
 def test_healthz_counts_a_source_failing_as_a_whole_since_its_last_success():
     down = SourceHealth("a", last_success=NOW - dt.timedelta(hours=3), consecutive_failures=6, last_error="fetch: 503")
     status, body = health_report([source("a")], [down], {}, now=NOW, broken_after_minutes=120)
