@@ -138,6 +138,7 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 SECRET_KEYS = frozenset({"telegram.webhook_secret"})
+_URL_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:)[^/]*@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,8 @@ class Settings:
             value = self.values[opt.dotted]
             if opt.dotted in SECRET_KEYS and value:
                 value = "********"
+            elif opt.dotted == "database_url":
+                value = _URL_PASSWORD.sub(r"\1********@", value)  # postgresql://user:password@host/db
             target = out.setdefault(opt.section, {}) if opt.section else out
             target[opt.key] = list(value) if isinstance(value, tuple) else value
         return out

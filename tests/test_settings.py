@@ -110,6 +110,14 @@ def test_secrets_are_masked_in_dump():
     assert s.redacted()["telegram"]["webhook_secret"] == "********"
 
 
+def test_database_password_is_masked_in_dump():
+    url = "postgresql+psycopg://feedbot:p%40ss-w0rd@db.internal:5432/feedbot"
+    s = load_settings(None, env={"FEEDBOT_DATABASE_URL": url})
+    shown = s.redacted()["database_url"]
+    assert "p%40ss-w0rd" not in repr(s.redacted()) and shown == "postgresql+psycopg://feedbot:********@db.internal:5432/feedbot"
+    assert s.database_url == url  # the service still gets the real one
+
+
 def test_token_from_env_or_file(tmp_path):
     assert telegram_token({}) is None
     assert telegram_token({"TELEGRAM_BOT_TOKEN": " 123:abc "}) == "123:abc"
