@@ -14,12 +14,14 @@ FAILING_NOTICE_AFTER = 3  # consecutive whole-source errors before the admins he
 
 NOTICES = {
     "vi": {
-        "broken": "⚠️ Nguồn <b>{name}</b> ({id}) bị hỏng: {reason}",
+        "broken": "⚠️ Nguồn <b>{name}</b> ({id}) bị hỏng: {reason}\n"
+                  "Lệnh feedbot check-source {id} trên máy chủ cho biết mỗi bộ chọn CSS khớp với gì.",
         "failing": "⚠️ Nguồn <b>{name}</b> ({id}) lỗi {n} lần liên tiếp: {reason}",
         "recovered": "✅ Nguồn <b>{name}</b> ({id}) đã hoạt động trở lại.",
     },
     "en": {
-        "broken": "⚠️ Source <b>{name}</b> ({id}) is broken: {reason}",
+        "broken": "⚠️ Source <b>{name}</b> ({id}) is broken: {reason}\n"
+                  "On the server, feedbot check-source {id} shows what each CSS selector matches.",
         "failing": "⚠️ Source <b>{name}</b> ({id}) failed {n} times in a row: {reason}",
         "recovered": "✅ Source <b>{name}</b> ({id}) works again.",
     },
