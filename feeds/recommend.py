@@ -52,12 +52,13 @@ _DONE = re.compile(
     re.IGNORECASE,
 )
 # ... or what an applicant, supplier or participant must do or send ("Applicants need to:",
-# "Nhà cung cấp tham gia chào giá cần:", "Hồ sơ gồm:", "Requirements:"): steps and conditions.
+# "Nhà cung cấp tham gia chào giá cần:", "Điều kiện tham gia:", "Requirements:"): steps and conditions
+# ("Hồ sơ gồm:" is paperwork, see _PAPERWORK).
 _REQUIREMENT = re.compile(
     r"\b(?:applicants?|candidates?|bidders?|suppliers?|vendors?|tenderers?|registrants?|participants?|trainees?"
     r"|interested (?:organi[sz]ations|companies|parties)|eligib\w*|requirements?|criteria|documents?)\b"
     r"|nhà cung cấp|nhà thầu|ứng viên|thí sinh|người đăng ký|người tham gia|học viên|đơn vị tham gia|doanh nghiệp tham gia"
-    r"|đơn vị dự thầu|chào giá|báo giá|điều kiện|tiêu chí|yêu cầu đối với|\bgồm\b|bao gồm|thủ tục",
+    r"|đơn vị dự thầu|chào giá|báo giá|điều kiện|tiêu chí|yêu cầu đối với|thủ tục",
     re.IGNORECASE,
 )
 # "Chương 2. Các giải pháp": an outline's heading, not an introduction.

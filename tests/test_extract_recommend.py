@@ -170,3 +170,9 @@ def test_english_ordinal_paragraphs_after_a_trigger_are_a_list():
 def test_english_ordinal_paragraphs_without_a_trigger_are_not():
     text = "The plant changed in two ways.\n\nFirst, it moved the boiler.\n\nSecond, it hired an energy manager."
     assert find_recommendations(text) == []
+
+
+def test_a_list_of_solutions_still_counts_beside_the_requirement_words():
+    text = "Để giảm tổn thất, các giải pháp chính gồm:\n1. Lắp kho lạnh tại vùng trồng\n2. Đóng gói bằng thùng nhựa"
+    assert [r.text for r in find_recommendations(text)] == ["Lắp kho lạnh tại vùng trồng", "Đóng gói bằng thùng nhựa"]
+    assert find_recommendations("Hồ sơ đăng ký gồm:\n1. Đơn đăng ký\n2. Bản sao giấy phép") == []
