@@ -337,22 +337,23 @@ def _redirect_target(start_url: str, response: _Response, allowed: set[str]) -> 
 def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
-        raise _too_big(url, cap)
+        raise _too_big(url, cap, response.status_code)
     chunks, total = [], 0
     for chunk in response.iter_bytes():
         total += len(chunk)
         if total > cap:
-            raise _too_big(url, cap)
+            raise _too_big(url, cap, response.status_code)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_big(url: str, cap: int) -> FetchError:
+def _too_big(url: str, cap: int, status: int) -> FetchError:
     return FetchError(
         f"the response is larger than the {cap:,}-byte limit (fetch.max_bytes); raise "
         "fetch.max_bytes in config/settings.toml (or FEEDBOT_FETCH_MAX_BYTES) if the page "
         "really is that large",
         url=url,
+        status=status,
     )
 
 

@@ -207,9 +207,10 @@ def _read_articles(
 
 def _permanent(exc: FetchError) -> bool:
     """Whether fetching again would fail the same way: robots.txt, a 4xx other than 429, a
-    redirect we refuse. Timeouts, connection errors, 429 and 5xx are worth another try."""
+    redirect we refuse, a page over the size limit (it came with a 2xx status). Timeouts,
+    connection errors, 429 and 5xx are worth another try."""
     status = exc.status
-    return isinstance(exc, RobotsDisallowed) or (status is not None and 300 <= status < 500 and status != 429)
+    return isinstance(exc, RobotsDisallowed) or (status is not None and status < 500 and status != 429)
 
 
 def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) -> Article | None:

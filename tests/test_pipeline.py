@@ -187,7 +187,7 @@ def test_failed_later_listing_page_is_read_again_next_run(demo_site, store, fetc
     assert stored > seen_first and {s.article.url for s in second.new} == stored - seen_first
 
 
-@pytest.mark.parametrize("kind", ["off-host redirect", "404"])
+@pytest.mark.parametrize("kind", ["off-host redirect", "404", "too big"])
 def test_permanently_failing_link_does_not_defeat_the_conditional_get(demo_site, store, fetcher, kind):
     # A listed post that redirects to another site (or is gone) fails the same way every time:
     # it is reported, but the listing is still remembered, so the next run is one 304 request.
@@ -196,6 +196,8 @@ def test_permanently_failing_link_does_not_defeat_the_conditional_get(demo_site,
                     '<a href="/tin-tuc/bai-ngoai/">Bài đăng trên trang khác</a></h2></article>')
     if kind == "404":
         demo_site.add("/tin-tuc/bai-ngoai/", b"", status=404)
+    elif kind == "too big":  # over fetch.max_bytes until the admin raises it
+        demo_site.add("/tin-tuc/bai-ngoai/", b"<p>" + b"x" * (FetchSettings().max_bytes + 1))
     else:
         demo_site.redirect("/tin-tuc/bai-ngoai/", "http://example.invalid/bai-ngoai/", status=301)
     source = shipped(demo_site)
