@@ -357,3 +357,9 @@ def test_health_and_stats_texts_escape_errors_and_split_when_long():
         "<b>📊 Statistics</b>\nSubscribers: 2 active / 3\nOutbox: 5 pending, 4 held for digests, 1 failed\n"
         "Articles: 9\n\n<b>By topic</b>\n• all: 2\n• events: 1\n\n<b>Last runs</b>\n• vncpc: never ⏸ paused"
     )
+
+
+def test_english_counts_read_right_for_one():
+    texts = [t("en", key, n=1, text="x") for key in ("latest_heading", "digest_heading", "broadcast_confirm",
+                                                      "broadcast_queued")]
+    assert not [s for s in texts if re.search(r"\b1 \w+s\b", s)], texts
