@@ -210,14 +210,13 @@ class Outbox:
     def due_deliveries(self, now: float, *, limit: int) -> list[Delivery]:
         """The oldest pending row of each chat whose time has come, oldest first. Only a chat's
         first pending row is ever due, so a chat's messages go out in order."""
-        heads = select(func.min(outbox.c.id)).where(outbox.c.status == "pending").group_by(outbox.c.chat_id)
         query = (
             select(
                 outbox.c.id, outbox.c.chat_id, outbox.c.kind, outbox.c.article_id, outbox.c.text,
                 outbox.c.attempts, chats.c.type, chats.c.language,
             )
             .join(chats, chats.c.chat_id == outbox.c.chat_id, isouter=True)
-            .where(outbox.c.id.in_(heads), outbox.c.next_attempt_at <= now)
+            .where(outbox.c.id.in_(_heads()), outbox.c.next_attempt_at <= now)
             .order_by(outbox.c.id)
             .limit(limit)
         )
@@ -232,8 +231,9 @@ class Outbox:
         )
 
     def next_due(self) -> float | None:
-        """When the earliest pending row becomes due (Unix time), or None."""
-        query = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == "pending")
+        """When the earliest pending row becomes due (Unix time), or None. Only a chat's first
+        pending row can be sent, so the rows queued behind it do not count."""
+        query = select(func.min(outbox.c.next_attempt_at)).where(outbox.c.id.in_(_heads()))
         with self.store.engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
 
@@ -276,6 +276,11 @@ class Outbox:
             cutoff = older_than.astimezone(self.tz)  # created is stored in self.tz
             stmt = delete(outbox).where(outbox.c.status.in_(DONE), outbox.c.created < cutoff)
             return conn.execute(stmt).rowcount
+
+
+def _heads() -> Any:
+    """The first pending row of each chat (the only one that may be sent next)."""
+    return select(func.min(outbox.c.id)).where(outbox.c.status == "pending").group_by(outbox.c.chat_id)
 
 
 def _outcome_values(o: Outcome, now: dt.datetime) -> dict[str, Any]:

@@ -134,6 +134,17 @@ async def test_migrated_group_gets_the_message_under_its_new_id(subs, bot, botap
     assert _status(subs, -1005) == ["sent"]
 
 
+async def test_a_retry_is_sent_when_due_even_with_later_rows_waiting_behind_it(subs, bot, botapi):
+    _chats(subs, 1)
+    subs.enqueue_text([1], "Một")
+    subs.enqueue_text([1], "Hai")  # due now, but behind the first in its chat
+    botapi.fail_next(1, "500")
+    patient = SenderConfig(per_chat_seconds=0.05, backoff_seconds=0.3, idle_seconds=60)
+    totals = await Sender(bot, subs, patient).drain(timeout=10)  # the idle wait alone would be 60 s
+    assert totals == {"retried": 1, "sent": 2}
+    assert [s.text for s in botapi.sent(1)] == ["Một", "Hai"]
+
+
 async def test_a_row_that_keeps_failing_is_parked(subs, bot, botapi):
     _chats(subs, 1)
     _alert(subs)
