@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ class _Run:
     scrape_errors: list[str] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
     first_page: tuple[str, Validators] | None = None  # remembered once the run succeeded
+    first_page_digest: str | None = None  # its items' digest, when the site sends no validators
     first_page_urls: set[str] = field(default_factory=set)  # known ones are re-checked for edits
     walk_all: bool = False  # follow every listing page (the last run failed): what it missed is read now
     listing_error: str | None = None  # a later listing page failed: the run is not a success
@@ -127,6 +130,11 @@ def _read_listings(run: _Run, store: Store, fetcher: Fetcher) -> list[ListingIte
             return None if page_no == 0 else items
         listing = _parse_listing(page, source)
         if page_no == 0:
+            if not (page.etag or page.last_modified):  # no conditional GET possible: compare items
+                run.first_page_digest = _items_digest(listing.items)
+                if listing.items and store.get_listing_digest(url) == run.first_page_digest:
+                    run.not_modified += 1
+                    return None
             run.first_page = (url, Validators(page.etag, page.last_modified))
             run.first_page_urls = {i.url for i in listing.items}
         have = {x.url for x in items}
@@ -137,6 +145,12 @@ def _read_listings(run: _Run, store: Store, fetcher: Fetcher) -> list[ListingIte
         else:
             break  # this page holds only known articles: older pages will too
     return items
+
+
+def _items_digest(items: Sequence[ListingItem]) -> str:
+    """What a listing page says about its articles (links, titles, dates), as one hash."""
+    data = json.dumps([[i.url, i.title, i.date_text] for i in items], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def _fetch_listing_page(run: _Run, store: Store, fetcher: Fetcher, url: str, page_no: int) -> Page | None:
@@ -276,6 +290,8 @@ def _finish(
         # Remembered only once every article of the page is stored: a 304 next time must not
         # hide an article that failed this time (unless it fails for good: gone, off-site...).
         run.validators[run.first_page[0]] = run.first_page[1]
+        if run.first_page_digest is not None:
+            store.set_listing_digest(run.first_page[0], run.first_page_digest)
     if run.validators:
         store.set_many_validators(run.validators)
     result = RefreshResult(

@@ -165,6 +165,16 @@ url_aliases = Table(
 )
 
 
+# A digest of a listing page's items (links, titles, dates) for sites that send no ETag or
+# Last-Modified: the same items as last time mean nothing to re-check.
+listing_digests = Table(
+    "listing_digests",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("digest", String(64), nullable=False),
+)
+
+
 def _create_feeds_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[articles, validators, source_health])
 
@@ -173,7 +183,11 @@ def _create_feeds_v2(conn: Connection) -> None:
     url_aliases.create(conn, checkfirst=True)
 
 
-FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1, _create_feeds_v2)
+def _create_feeds_v3(conn: Connection) -> None:
+    listing_digests.create(conn, checkfirst=True)
+
+
+FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1, _create_feeds_v2, _create_feeds_v3)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -596,6 +610,16 @@ class Store:
                 fields = {"etag": value.etag, "last_modified": value.last_modified}
                 if conn.execute(update(validators).where(validators.c.url == url).values(**fields)).rowcount == 0:
                     conn.execute(insert(validators).values(url=url, **fields))
+
+    def get_listing_digest(self, url: str) -> str | None:
+        with self._read() as conn:
+            return conn.execute(select(listing_digests.c.digest).where(listing_digests.c.url == url)).scalar_one_or_none()
+
+    def set_listing_digest(self, url: str, digest: str) -> None:
+        with self._write() as conn:
+            stmt = update(listing_digests).where(listing_digests.c.url == url).values(digest=digest)
+            if conn.execute(stmt).rowcount == 0:
+                conn.execute(insert(listing_digests).values(url=url, digest=digest))
 
     # ----------------------------------------------------------------- source health
 

@@ -240,3 +240,22 @@ def test_listing_link_differing_from_rel_canonical_counts_as_known(site, store, 
     hits = {h.path: h.status for h in site.requests() if h.path != "/robots.txt"}
     assert hits == {"/tin-tuc/": 200, "/tin-tuc/d": 200, "/tin-tuc/a": 304, "/tin-tuc/b": 304,
                     "/tin-tuc/page/2/": 200}  # page 1 held a new post; "/tin-tuc/c" is known
+
+
+def test_site_without_validators_is_not_re_fetched_when_its_listing_is_unchanged(demo_site, store, fetcher):
+    # Plain WordPress pages carry no ETag/Last-Modified: a conditional request is impossible, so
+    # an unchanged first page (same links, titles, dates) must not re-check every listed article.
+    for route in demo_site.routes.values():
+        route.headers.update({"ETag": "", "Last-Modified": ""})
+    source = shipped(demo_site)
+    refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    demo_site.reset_log()
+    again = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    hits = [(h.path, h.status) for h in demo_site.requests() if h.path != "/robots.txt"]
+    assert hits == [("/tin-tuc/", 200)] and again.ok and again.article_fetches == 0
+    assert again.not_modified == 1 and not again.new
+    listing = demo_site.routes["/tin-tuc/"]
+    listing.body = listing.body.replace("Hội thảo áp dụng".encode(), "Hội thảo (cập nhật) áp dụng".encode(), 1)
+    demo_site.reset_log()
+    edited = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
+    assert edited.not_modified == 0 and edited.article_fetches > 0  # a changed listing: re-checked

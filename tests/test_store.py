@@ -509,14 +509,14 @@ def test_serialized_forms_carry_every_model_field():
     assert set(recommendation_to_json(Recommendation(1, "x"))) == {f.name for f in _dc.fields(Recommendation)}
 
 
-def test_v1_database_migrates_to_url_aliases_keeping_its_articles(tmp_path: Path) -> None:
+def test_v1_database_migrates_keeping_its_articles(tmp_path: Path) -> None:
     url = database_url(tmp_path)
     old = Store(_engine(url))  # a database written by the first release: feeds schema v1 only
     old.migrate_component("feeds", FEEDS_MIGRATIONS[:1])
     old.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
     old.close()
     with Store.open(url) as store:
-        assert store.schema_version("feeds") == 2
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS) == 3
         stored = make_article(1).url
         listed = stored.rstrip("/")  # the listing's link, without the canonical trailing slash
         assert store.known_urls([stored, listed]) == {stored}
@@ -524,3 +524,7 @@ def test_v1_database_migrates_to_url_aliases_keeping_its_articles(tmp_path: Path
         store.add_aliases({listed: stored})  # idempotent
         assert store.known_urls([stored, listed, listed + "x"]) == {stored, listed}
         assert [s.article.url for s in store.articles()] == [stored]
+        assert store.get_listing_digest("https://vncpc.org/tin-tuc/") is None
+        store.set_listing_digest("https://vncpc.org/tin-tuc/", "a" * 64)
+        store.set_listing_digest("https://vncpc.org/tin-tuc/", "b" * 64)
+        assert store.get_listing_digest("https://vncpc.org/tin-tuc/") == "b" * 64
