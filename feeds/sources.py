@@ -89,7 +89,7 @@ def load_sources(path: Path | str) -> tuple[Source, ...]:
     where = str(path)
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            data = tomllib.loads(fh.read().decode("utf-8-sig"))  # -sig: Notepad's byte order mark
     except FileNotFoundError:
         raise ConfigError(
             "file not found; pass --sources FILE or set FEEDBOT_SOURCES", where=where

@@ -74,6 +74,14 @@ def test_minimal_source_gets_documented_defaults(tmp_path):
     assert source.allowed_hosts == ()
 
 
+def test_file_saved_with_a_byte_order_mark_loads(tmp_path):
+    # Windows Notepad saves "UTF-8" with a BOM; tomllib alone calls that an invalid statement.
+    path = tmp_path / "sources.toml"
+    path.write_text(textwrap.dedent(MINIMAL), encoding="utf-8-sig")
+    (source,) = load_sources(path)
+    assert source.id == "tin-tuc"
+
+
 def test_every_key_is_read(tmp_path):
     text = MINIMAL + """
     [sources.article]
