@@ -255,7 +255,8 @@ class Fetcher:
             log.warning("robots unavailable url=%s error=%s: allowing for now", robots_url, exc)
             return None, ROBOTS_RETRY_SECONDS
         if 200 <= response.status < 300:
-            return Protego.parse(response.content.decode("utf-8", "replace")), ROBOTS_TTL_SECONDS
+            text = response.content.decode("utf-8-sig", "replace")  # -sig: a BOM would hide the first group
+            return Protego.parse(text), ROBOTS_TTL_SECONDS
         if 400 <= response.status < 500:
             return None, ROBOTS_TTL_SECONDS  # no robots.txt: everything is allowed
         log.warning("robots unavailable url=%s status=%s: allowing for now",

@@ -297,6 +297,15 @@ def test_robots_disallowed_path_is_not_fetched(site, fetcher):
     assert fetcher.requests_made == 1
 
 
+def test_robots_with_a_byte_order_mark_is_obeyed(site, fetcher):
+    # A robots.txt saved by a Windows editor starts with a BOM; the first group must still count.
+    site.add("/robots.txt", "\ufeffUser-agent: *\nDisallow: /private/\n".encode("utf-8"), content_type="text/plain")
+    site.add("/private/page", PAGE)
+    with pytest.raises(RobotsDisallowed):
+        fetcher.fetch(site.url("/private/page"))
+    assert site.hits("/private/page") == 0
+
+
 def test_robots_group_for_our_user_agent(site, fetcher):
     robots = "User-agent: vncpc-feedbot-test\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
     site.add("/robots.txt", robots, content_type="text/plain")
