@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bs4 import Tag
 
@@ -192,7 +193,7 @@ def _read_article(page: Page, url: str, source: Source) -> _Parts:
     author, author_from = pagemeta.read_author(page, sel, meta)
     categories, categories_from = pagemeta.read_categories(page, sel, meta)
     return _Parts(
-        url=_article_url(page, url, Site(url, source.allowed_hosts)), base=page.base,
+        url=_article_url(page, url, Site(url, source.allowed_hosts), source.url), base=page.base,
         title=title, title_from=title_from,
         published=published, published_from=published_from, published_raw=raw,
         modified=pagemeta.read_modified(meta, tz),
@@ -208,10 +209,16 @@ def _missing(key: str, selector: str | None, fallbacks: str) -> str:
     return f"no {key} found: {what} and the page has no {fallbacks}; check [sources.article] {key}"
 
 
-def _article_url(page: Page, url: str, site: Site) -> str:
-    """rel=canonical when it points at the source's own site, else the page URL (canonicalised)."""
+def _article_url(page: Page, url: str, site: Site, listing_url: str) -> str:
+    """rel=canonical when it points at the source's own site, else the page URL (canonicalised).
+    A canonical naming the home page or the listing (a theme printing one for every page) is
+    ignored: it would fold every article into one."""
     link = next((t for t in page.tags("link", rel="canonical") if t.get("href")), None)
     canonical = site.link(str(link["href"]), page.base) if link is not None else None
+    if canonical is not None:
+        path_query = urlsplit(canonical)[2:4]
+        if path_query in (("/", ""), urlsplit(canonical_url(listing_url))[2:4]):
+            canonical = None
     return canonical or canonical_url(url)
 
 

@@ -547,3 +547,12 @@ def test_malformed_base_or_og_image_url_is_ignored(head):
     assert f'href="{SITE}/tin-tuc/khac/"' in article.body_html
     listing = parse_listing(html, f"{SITE}/tin-tuc/", bare("article", "a"))
     assert [i.url for i in listing.items] == [f"{SITE}/tin-tuc/khac/"]
+
+
+@pytest.mark.parametrize("canonical", ["/", "/tin-tuc/", "https://www.vncpc.test/"])
+def test_canonical_naming_the_home_or_listing_page_is_ignored(canonical):
+    # A theme that prints one canonical for every page would fold all articles into one.
+    html = (f'<html><head><link rel="canonical" href="{canonical}"></head><body><article>'
+            "<h1>Hội thảo A</h1><div class='entry-content'><p>Nội dung A.</p></div></article></body></html>")
+    url = f"{SITE}/tin-tuc/hoi-thao-a/"
+    assert parse_article(html, url, VI, now=NOW).url == url
