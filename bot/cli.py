@@ -26,6 +26,7 @@ from feeds.models import Source
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+DEFAULT_SETTINGS = "config/settings.toml"  # may be missing (every key has a default); a named file may not
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="feedbot",
         description="Turn VNCPC's news pages (and other configured sites) into Atom/RSS/iCal feeds and Telegram alerts.",
     )
-    p.add_argument("--settings", type=Path, default=Path(env.get("FEEDBOT_SETTINGS", "config/settings.toml")),
+    p.add_argument("--settings", type=Path, default=Path(env.get("FEEDBOT_SETTINGS", DEFAULT_SETTINGS)),
                    help="settings file (env FEEDBOT_SETTINGS; default config/settings.toml)")
     p.add_argument("--sources", type=Path, default=Path(env.get("FEEDBOT_SOURCES", "config/sources.toml")),
                    help="sources file (env FEEDBOT_SOURCES; default config/sources.toml)")
@@ -83,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("articles", help="list stored articles")
     s.add_argument("--source", metavar="ID", help="only this source's articles (default: every source)")
-    s.add_argument("--limit", type=int, default=20, metavar="N", help="at most N articles, newest first (default 20)")
+    s.add_argument("--limit", type=_positive_int, default=20, metavar="N",
+                   help="at most N articles, newest first (default 20)")
     s.add_argument("--json", action="store_true", help="one JSON object per line with every stored field")
     s.set_defaults(func=cmd_articles)
 
@@ -106,9 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.settings != Path(DEFAULT_SETTINGS) and not args.settings.exists():
+            raise ConfigError("file not found; fix --settings / FEEDBOT_SETTINGS (or leave both unset for the defaults)",
+                              where=str(args.settings))
         settings = load_settings(args.settings)
         token = telegram_token()
     except ConfigError as exc:

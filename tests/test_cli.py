@@ -128,6 +128,19 @@ def test_bad_settings_exit_2(env, capsys):
     assert "http.port" in capsys.readouterr().err
 
 
+def test_a_named_settings_file_that_is_missing_is_an_error_not_silent_defaults(env, capsys, monkeypatch):
+    monkeypatch.setenv("FEEDBOT_SETTINGS", str(env / "setings.toml"))  # a typo
+    assert main(["config"]) == 2
+    assert "setings.toml: file not found" in capsys.readouterr().err
+    assert main(["--settings", str(env / "settings.toml"), "config"]) == 0
+
+
+def test_articles_limit_must_be_positive(env, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["articles", "--limit", "-1"])
+    assert info.value.code == 2 and "whole number of 1 or more" in capsys.readouterr().err
+
+
 def test_config_masks_secrets(env, capsys, monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-token-value")
     monkeypatch.setenv("FEEDBOT_TELEGRAM_WEBHOOK_SECRET", "hook-secret")
