@@ -276,6 +276,8 @@ class _Table:
                 continue
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
+            if self.prefix and key in SOURCE_KEYS:  # a source key written after [sources.listing]
+                hint = f"it belongs to the source: move it above the [sources.{self.prefix.rstrip('.')}] line; "
             self.problem(key, f"unknown key; {hint}allowed keys: {', '.join(sorted(allowed))}")
 
     def _typed(self, key: str, kind: type, required: bool) -> Any:

@@ -150,6 +150,12 @@ def test_unknown_keys_in_listing_article_and_top_level():
     )
 
 
+def test_a_source_key_written_below_its_listing_table_says_where_it_goes():
+    err = error_for(source_data(listing={"item": "li", "max_pages": 3}))
+    assert err.where == "config/sources.toml: source 'vncpc-vi': key 'listing.max_pages'"
+    assert "move it above the [sources.listing] line" in str(err)
+
+
 @pytest.mark.parametrize("missing", ["id", "name", "url", "listing"])
 def test_missing_required_key(missing):
     data = source_data()
