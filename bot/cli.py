@@ -182,7 +182,8 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
         if r.error or r.broken_reason:
             print(f"  {r.source_id}: {'broken: ' + r.broken_reason if r.broken_reason else r.error}")
         elif r.seeded and r.new:
-            print(f"  {r.source_id}: first run: {len(r.new)} articles stored as the backlog (no alerts)")
+            n = len(r.new)
+            print(f"  {r.source_id}: first run: {n} article{'' if n == 1 else 's'} stored as the backlog (no alerts)")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
