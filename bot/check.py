@@ -63,6 +63,9 @@ def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> b
     except ScrapeError as exc:
         out.write(f"  BROKEN: {exc}\n")
         return False
+    if article.date_is_guess:
+        out.write(f"  note: no publication date found; the article would be dated when first seen. Set "
+                  f"[sources.article] date for source '{source.id}' to the element holding the date\n")
     article = with_extraction(article)
     shown = jsonable(article)  # the same shape as `feedbot articles --json`
     body = shown.pop("body_text")

@@ -100,6 +100,13 @@ def test_check_source_suggests_elements_for_a_broken_item_selector(env, site, ca
     assert "div.card (3x)" in out and "div.grid" not in out and "a.logo" not in out  # repeated holders only
 
 
+def test_check_source_says_when_an_article_has_no_date(env, site, capsys):
+    site.add("/undated/", '<html><body><article class="post"><h2><a href="/undated/1/">Tin</a></h2></article></body></html>')
+    site.add("/undated/1/", "<html><body><h1>Tin không ngày</h1><div class='entry-content'><p>Nội dung.</p></div></body></html>")
+    assert main(["check-source", "demo-vi", "--url", site.url("/undated/")]) == 0
+    assert "note: no publication date found" in capsys.readouterr().out
+
+
 BAD = [
     ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\ncolour = 1\n[sources.listing]\nitem = "a"\n', "colour"),
     ('[[sources]]\nid = "x"\nname = "X"\nurl = "https://e.org/"\n[sources.listing]\nitem = "a[["\n', "listing.item"),
