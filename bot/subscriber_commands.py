@@ -73,6 +73,8 @@ async def cmd_start(turn: Turn) -> None:
     """Welcome with subscribe buttons; ``/start <topic>`` (a deep link) subscribes directly."""
     if not turn.args:
         await turn.say(turn.t("welcome"), _subscribe_keyboard(turn))
+    elif turn.args[0].strip().lower() not in turn.deps.topics():  # a stale link: still offer the topics
+        await turn.say(f"{_unknown_topic(turn, turn.args[0])}\n\n{turn.t('welcome')}", _subscribe_keyboard(turn))
     elif await may_manage(turn.update, turn.context):
         await turn.say(subscribe_topic(turn, turn.args[0]))
     else:

@@ -157,6 +157,13 @@ async def test_start_deep_link_subscribes_directly(bot, code, expected):
     assert bot.subscribers.get_chat(USER).language == code
 
 
+async def test_start_with_a_stale_deep_link_still_offers_the_topics(bot):
+    sent = await bot.reply(USER, "/start old-source", language_code="en")
+    assert sent.text.startswith("There is no topic “old-source”. Topics: all, events")
+    assert "👋 Hello!" in sent.text and "sub:events" in [data for _, data in buttons(sent)]
+    assert bot.subscribers.topics(USER) == []
+
+
 async def test_subscribe_keyboard_then_button_edits_the_message(bot):
     sent = await bot.reply(USER, "/subscribe")
     assert sent.text == "Chọn chủ đề muốn đăng ký:"
