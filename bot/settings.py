@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.models import DEFAULT_TIMEZONE, FetchSettings
+from feeds.sources import read_toml
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,13 +228,7 @@ def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Se
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=str(path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read settings: {exc.strerror}", where=str(path)) from None
+    return read_toml(path, missing="file not found; pass --settings FILE or set FEEDBOT_SETTINGS")
 
 
 def _reject_unknown(data: Mapping[str, Any], where: str) -> None:

@@ -86,21 +86,24 @@ _TOML_TYPES = {bool: "a boolean", int: "an integer", float: "a float", str: "a s
 
 def load_sources(path: Path | str) -> tuple[Source, ...]:
     """Read and validate a sources file; raise ``ConfigError`` naming every problem."""
+    data = read_toml(path, missing="file not found; pass --sources FILE or set FEEDBOT_SOURCES")
+    return parse_sources(data, where=str(path))
+
+
+def read_toml(path: Path | str, *, missing: str) -> dict[str, Any]:
+    """A TOML file admins edit (a byte order mark allowed); every failure a ``ConfigError``."""
     where = str(path)
     try:
         with open(path, "rb") as fh:
-            data = tomllib.loads(fh.read().decode("utf-8-sig"))  # -sig: Notepad's byte order mark
+            return tomllib.loads(fh.read().decode("utf-8-sig"))  # -sig: Notepad's byte order mark
     except FileNotFoundError:
-        raise ConfigError(
-            "file not found; pass --sources FILE or set FEEDBOT_SOURCES", where=where
-        ) from None
+        raise ConfigError(missing, where=where) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the file: {exc.strerror or exc}", where=where) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason}); save it as UTF-8", where=where) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}; fix the syntax there", where=where) from None
-    return parse_sources(data, where=where)
 
 
 def parse_sources(data: Mapping[str, Any], *, where: str) -> tuple[Source, ...]:

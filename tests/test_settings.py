@@ -127,3 +127,9 @@ def test_token_from_env_or_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         telegram_token({"TELEGRAM_BOT_TOKEN_FILE": str(tmp_path / "nope")})
     assert "TELEGRAM_BOT_TOKEN_FILE" in str(info.value)
+
+
+def test_settings_file_saved_with_a_byte_order_mark(tmp_path):
+    f = tmp_path / "settings.toml"
+    f.write_bytes(b"\xef\xbb\xbf[http]\nport = 9000\n")
+    assert load_settings(f, env={}).http.port == 9000
