@@ -71,7 +71,8 @@ class ScrapeCycle:
         text = health_notice(before, after, source.name, self.settings.telegram.language)
         if text is None:
             return
-        log.warning("source state changed source=%s notice=%s", source.id, text)
+        log.warning("source state changed source=%s broken=%s failures=%d reason=%s", source.id, after.broken,
+                    after.consecutive_failures, after.broken_reason or after.last_error or "-")  # plain text, no HTML
         admins = [a for a in self.settings.telegram.admins if isinstance(a, int)]
         if self.alert_admins and admins:
             self.subs.enqueue_text(admins, text, kind="admin")
