@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sources file (env FEEDBOT_SOURCES; default config/sources.toml)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="database and published feeds (env FEEDBOT_DATA_DIR; default data)")
-    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default from settings: INFO)")
+    p.add_argument("--log-level", default=None, type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                   metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR (default from settings: INFO)")
     p.add_argument("--log-json", action="store_true", help="log one JSON object per line")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -218,11 +219,15 @@ def cmd_check_source(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_articles(ctx: Context, args: argparse.Namespace) -> int:
+    if args.source:
+        _select(ctx.sources(), [args.source], ctx.sources_path)  # an unknown id is a configuration error
     store = ctx.open_store()
     try:
         rows = store.articles(source_id=args.source, limit=args.limit)
     finally:
         store.close()
+    if not rows:
+        print("no articles stored yet: run `feedbot scrape` first", file=sys.stderr)
     for stored in rows:
         if args.json:
             print(json.dumps(jsonable(stored), ensure_ascii=False))
@@ -242,7 +247,7 @@ def cmd_reextract(ctx: Context, args: argparse.Namespace) -> int:
         changed = reextract_all(store)
     finally:
         store.close()
-    print(f"re-extracted: {changed} articles changed")
+    print(f"re-extracted: {changed} article{'' if changed == 1 else 's'} changed")
     return EXIT_OK
 
 

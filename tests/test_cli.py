@@ -142,10 +142,22 @@ def test_a_named_settings_file_that_is_missing_is_an_error_not_silent_defaults(e
     assert main(["--settings", str(env / "settings.toml"), "config"]) == 0
 
 
-def test_articles_limit_must_be_positive(env, capsys):
+@pytest.mark.parametrize(("args", "message"), [
+    (["articles", "--limit", "-1"], "whole number of 1 or more"),
+    (["--log-level", "verbose", "config"], "invalid choice: 'VERBOSE'"),
+])
+def test_bad_option_values_are_usage_errors_not_tracebacks(env, capsys, args, message):
     with pytest.raises(SystemExit) as info:
-        main(["articles", "--limit", "-1"])
-    assert info.value.code == 2 and "whole number of 1 or more" in capsys.readouterr().err
+        main(args)
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_articles_says_when_there_is_nothing_and_rejects_an_unknown_source(env, capsys):
+    assert main(["articles"]) == 0
+    assert "no articles stored yet: run `feedbot scrape` first" in capsys.readouterr().err
+    assert main(["articles", "--source", "nope"]) == 2
+    assert "no source with id nope" in capsys.readouterr().err
+    assert main(["--log-level", "warning", "articles", "--source", "demo-vi"]) == 0
 
 
 def test_config_masks_secrets(env, capsys, monkeypatch):
