@@ -139,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `feedbot ... | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 # --------------------------------------------------------------------------- commands
@@ -167,6 +170,8 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
 
     configured = ctx.sources()
     sources = _select(configured, args.source, ctx.sources_path)
+    for off in (s for s in sources if args.source and not s.enabled):
+        print(f"{off.id}: not scraped: enabled = false in {ctx.sources_path}", file=sys.stderr)
     with ExitStack() as stack:
         store = ctx.open_store()
         stack.callback(store.close)

@@ -49,6 +49,14 @@ def test_scrape_prints_counts_and_publishes_valid_feeds(env, capsys):
     assert (env / "data" / "public" / "feeds.opml").exists()
 
 
+def test_scraping_a_disabled_source_by_name_says_why_nothing_happened(env, capsys):
+    sources = env / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace('id = "demo-en"\n', 'id = "demo-en"\nenabled = false\n'),
+                       encoding="utf-8")
+    assert main(["scrape", "--source", "demo-en"]) == 0
+    assert "demo-en: not scraped: enabled = false in" in capsys.readouterr().err
+
+
 def test_second_scrape_reports_not_modified(env, capsys):
     assert main(["scrape"]) == 0
     capsys.readouterr()
