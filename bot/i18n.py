@@ -96,7 +96,7 @@ _VI: Mapping[str, str] = {
     "unsubscribed_all": "Đã hủy mọi đăng ký.",
     "unknown_topic": "Không có chủ đề “{topic}”. Các chủ đề: {topics}.",
     "no_subscriptions": "Bạn chưa đăng ký chủ đề nào. Gõ /subscribe để bắt đầu.",
-    "list_heading": "<b>Đăng ký của bạn</b>",
+    "list_heading": "<b>Các chủ đề đã đăng ký</b>",  # also right in a group
     "list_settings": "Chế độ: {mode}\nNgôn ngữ: {language}",
     "mode_instant": "gửi ngay khi có tin",
     "mode_digest": "bản tin hằng ngày lúc {hour}:00 (giờ Việt Nam)",
@@ -218,7 +218,7 @@ _EN: Mapping[str, str] = {
     "unsubscribed_all": "All subscriptions removed.",
     "unknown_topic": "There is no topic “{topic}”. Topics: {topics}.",
     "no_subscriptions": "You have no subscriptions. Type /subscribe to start.",
-    "list_heading": "<b>Your subscriptions</b>",
+    "list_heading": "<b>Subscribed topics</b>",  # also right in a group
     "list_settings": "Mode: {mode}\nLanguage: {language}",
     "mode_instant": "instant alerts",
     "mode_digest": "daily digest at {hour}:00 (Vietnam time)",

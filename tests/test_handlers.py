@@ -221,12 +221,12 @@ async def test_list_shows_subscriptions_and_settings(bot, lang):
     sent = await bot.reply(USER, "/list", language_code=lang)
     if lang == "vi":
         assert sent.text == (
-            "<b>Đăng ký của bạn</b>\n• Bài có sự kiện\n• Nguồn: VNCPC News\n\n"
+            "<b>Các chủ đề đã đăng ký</b>\n• Bài có sự kiện\n• Nguồn: VNCPC News\n\n"
             "Chế độ: gửi ngay khi có tin\nNgôn ngữ: Tiếng Việt"
         )
     else:
         assert sent.text == (
-            "<b>Your subscriptions</b>\n• Articles with events\n• Source: VNCPC News\n\n"
+            "<b>Subscribed topics</b>\n• Articles with events\n• Source: VNCPC News\n\n"
             "Mode: instant alerts\nLanguage: English"
         )
 
