@@ -119,7 +119,7 @@ _VI: Mapping[str, str] = {
     "stop_done": "Đã xóa mọi dữ liệu của cuộc trò chuyện này. Gõ /start nếu muốn quay lại.",
     "cancelled": "Đã hủy.",
     # ---- guards
-    "group_admins_only": "Chỉ quản trị viên nhóm mới được thay đổi đăng ký.",
+    "group_admins_only": "Chỉ quản trị viên nhóm mới được thay đổi đăng ký và cài đặt.",
     "slow_down": "Bạn gửi lệnh quá nhanh, vui lòng chờ một lát.",
     "error": "Đã có lỗi, vui lòng thử lại sau.",
     "not_admin": "Xin lỗi, lệnh này chỉ dành cho quản trị viên của bot.",
@@ -238,7 +238,7 @@ _EN: Mapping[str, str] = {
     "button_cancel": "Cancel",
     "stop_done": "Every record of this chat was deleted. Type /start to come back.",
     "cancelled": "Cancelled.",
-    "group_admins_only": "Only group admins can change subscriptions.",
+    "group_admins_only": "Only group admins can change subscriptions and settings.",
     "slow_down": "You are sending commands too fast, please wait a moment.",
     "error": "Something went wrong, please try again later.",
     "not_admin": "Sorry, this command is for the bot's administrators only.",

@@ -341,7 +341,7 @@ async def test_stop_asks_then_forgets_everything(bot, lang):
 async def test_only_group_admins_change_subscriptions(bot):
     bot.api.set_admins(GROUP, [7, 8])
     refused = await bot.reply(GROUP, "/subscribe all", user_id=9, chat_type="group")
-    assert refused.text == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký."
+    assert refused.text == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký và cài đặt."
     assert bot.subscribers.topics(GROUP) == []
     accepted = await bot.reply(GROUP, "/subscribe all", user_id=8, chat_type="group")
     assert accepted.text == "✅ Đã đăng ký: Tất cả bài mới."
@@ -351,7 +351,7 @@ async def test_only_group_admins_change_subscriptions(bot):
     await bot.reply(GROUP, "/settings", user_id=7, chat_type="group")
     bot.api.push_callback(GROUP, "set:digest", user_id=9, chat_type="group")
     await bot.wait(lambda: any(c.params.get("show_alert") for c in bot.api.calls("answerCallbackQuery")), "alert")
-    assert bot.api.calls("answerCallbackQuery")[-1].params["text"] == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký."
+    assert bot.api.calls("answerCallbackQuery")[-1].params["text"] == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký và cài đặt."
     assert bot.subscribers.get_chat(GROUP).mode == "instant"
     # anyone may read
     listing = await bot.reply(GROUP, "/list", user_id=9, chat_type="group")
@@ -571,7 +571,7 @@ async def test_unblocking_reactivates_and_group_migration_moves_subscriptions(bo
 async def test_deep_link_in_a_group_needs_a_group_admin(bot):
     bot.api.set_admins(GROUP, [7])
     refused = await bot.reply(GROUP, "/start all", chat_type="supergroup", user_id=9)
-    assert refused.text == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký."
+    assert refused.text == "Chỉ quản trị viên nhóm mới được thay đổi đăng ký và cài đặt."
     welcome = await bot.reply(GROUP, "/start", chat_type="supergroup", user_id=9)  # reading is for everyone
     assert welcome.text.startswith("👋 Xin chào!")
     assert bot.subscribers.topics(GROUP) == []
