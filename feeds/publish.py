@@ -206,7 +206,8 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo) -> None:
     fe.published(article.published.astimezone(tz))
     fe.updated(entry_updated(stored).astimezone(tz))
     if article.author:
-        fe.author(name=_x(article.author))
+        fe.author(name=_x(article.author))  # Atom <author>; RSS <author> needs an e-mail address
+        fe.dc.dc_creator(_x(article.author))  # so RSS gets <dc:creator>
     for term in entry_categories(article):
         fe.category(term=term)
     summary = _x(entry_summary(article))
@@ -220,6 +221,7 @@ def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> F
     tz = ZoneInfo(meta.timezone)
     ordered = _newest_first(entries)
     fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)  # <dc:creator> in RSS only; Atom has <author>
     fg.id(_x(meta.feed_id))
     fg.title(_x(meta.title))
     fg.subtitle(_x(meta.subtitle or meta.title))

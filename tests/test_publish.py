@@ -379,3 +379,16 @@ def test_publish_all_on_an_empty_store(tmp_path: Path) -> None:
             parsed = feedparser.parse(path.read_bytes())
             assert parsed.bozo == 0 and parsed.entries == [], path.name
     assert Calendar.from_ical((tmp_path / "public" / "feeds" / "events.ics").read_bytes()).walk("VEVENT") == []
+
+
+def test_rss_items_name_their_author_with_dc_creator_and_atom_keeps_author() -> None:
+    data = build_rss(VI_ENTRIES, rss_meta(VI_META))
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    by_id = {e.id: e for e in parsed.entries}
+    assert by_id[REPORT.url].author == "Ngọc Lan"
+    assert "author" not in by_id[PLAIN.url]  # no author, no dc:creator (the feed's author is not invented)
+    creators = [el.text for el in etree.fromstring(data).iter("{http://purl.org/dc/elements/1.1/}creator")]
+    assert creators == ["Ngọc Lan"]
+    atom = build_atom(VI_ENTRIES, VI_META)
+    assert b"purl.org/dc" not in atom  # Atom already has <author><name>
