@@ -148,9 +148,18 @@ class Service:
     # ----------------------------------------------------------------- jobs and hooks
 
     async def run_source(self, source_id: str) -> None:
+        """The scheduler's job. At shutdown the scheduler cancels its running jobs: the cycle is
+        shielded so it ends by itself at the next article (one INFO line) and ``_shutdown`` waits for it."""
         source = next((s for s in self.sources if s.id == source_id), None)
-        if source is not None and source.enabled:
-            await self.cycle([source])
+        if source is None or not source.enabled:
+            return
+        cycle = asyncio.ensure_future(self.cycle([source]))
+        try:
+            await asyncio.shield(cycle)
+        except asyncio.CancelledError:
+            if not self._halt.is_set():
+                cycle.cancel()
+                raise
 
     async def scrape_now(self, source_id: str | None) -> str:
         """The admin's /scrape: a paused source named explicitly is scraped too."""

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import signal
 import threading
 
 import httpx
@@ -215,6 +216,26 @@ async def test_a_cycle_publishes_and_a_paused_source_is_skipped_unless_named(ctx
         assert (ctx.data_dir / "public" / "feeds" / "all.atom").exists()
         line = await service.scrape_now("demo-en")
         assert line.startswith("demo-en: new 3")
+
+
+async def test_sigterm_during_a_scheduled_scrape_logs_no_error_only_one_calm_line(ctx, site, caplog):
+    from bot.service import _request_stop, _shutdown
+
+    caplog.set_level(logging.INFO)
+    site.routes["/tin-tuc/"].delay = 0.5  # the scrape is still fetching when SIGTERM comes
+    service = Service(ctx, token=None)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        service.scheduler = AsyncIOScheduler(timezone="UTC")
+        service.jobs = SourceJobs(service.scheduler, service.run_source)
+        service.jobs.sync(service.sources[:1], run_now=True)
+        service.scheduler.start()
+        await wait_async(lambda: site.hits("/tin-tuc/") > 0, "the scheduled scrape")
+        _request_stop(service, signal.SIGTERM)
+        await _shutdown(service)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert "CancelledError" not in caplog.text and "Traceback" not in caplog.text
+    assert caplog.text.count("interrupted by shutdown") <= 1
 
 
 def test_run_once_exits_0_then_1_when_a_source_fails(ctx, site, monkeypatch):
