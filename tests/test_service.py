@@ -49,6 +49,9 @@ def test_backoff_doubles_per_failure_caps_at_a_day_and_resets():
     assert [backoff_seconds(600, n) for n in range(4)] == [600, 1200, 2400, 4800]
     assert backoff_seconds(600, 30) == MAX_INTERVAL_SECONDS
     assert backoff_seconds(60, 0) == 60
+    # a 1-minute source: one failure is 2 minutes, not an hour; 11 failures reach the one-day cap
+    assert [backoff_seconds(60, n) for n in (1, 2, 5, 10)] == [120, 240, 1920, 61440]
+    assert backoff_seconds(60, 11) == backoff_seconds(60, 500) == MAX_INTERVAL_SECONDS == 86400
 
 
 def test_jitter_is_a_tenth_of_the_interval_at_most_a_minute():
@@ -77,6 +80,8 @@ async def test_jobs_follow_the_sources_and_back_off_after_failures():
         assert job.coalesce and job.max_instances == 1 and job.misfire_grace_time > 0
         assert job.trigger.interval == dt.timedelta(minutes=1) and jobs.shortest_seconds() == 60
 
+        jobs.after_run("a", 1)
+        assert scheduler.get_job("source:a").trigger.interval == dt.timedelta(minutes=2)
         jobs.after_run("a", 3)
         assert scheduler.get_job("source:a").trigger.interval == dt.timedelta(minutes=8)
         jobs.after_run("a", 0)
@@ -236,6 +241,24 @@ async def test_sigterm_during_a_scheduled_scrape_logs_no_error_only_one_calm_lin
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert "CancelledError" not in caplog.text and "Traceback" not in caplog.text
     assert caplog.text.count("interrupted by shutdown") <= 1
+
+
+async def test_one_failed_run_doubles_a_one_minute_source_and_a_success_restores_it(ctx, site):
+    service = Service(ctx, token=None)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        service.scheduler = AsyncIOScheduler(timezone="UTC")
+        service.scheduler.start(paused=True)
+        service.jobs = SourceJobs(service.scheduler, service.run_source)
+        service.jobs.sync(service.sources)
+        listing = site.routes["/en/news/"]
+        site.add("/en/news/", b"", status=503)
+        assert not (await service.cycle(service.sources[1:]))[0].ok
+        assert service.scheduler.get_job("source:demo-en").trigger.interval == dt.timedelta(minutes=2)
+        site.routes["/en/news/"] = listing
+        assert (await service.cycle(service.sources[1:]))[0].ok
+        assert service.scheduler.get_job("source:demo-en").trigger.interval == dt.timedelta(minutes=1)
+        service.scheduler.shutdown(wait=False)
 
 
 def test_run_once_exits_0_then_1_when_a_source_fails(ctx, site, monkeypatch):
