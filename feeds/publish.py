@@ -45,6 +45,8 @@ ICS_PRODID = "-//vncpc-feedbot//events//EN"
 EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 SUMMARY_CHARS = 300
 ICS_MAX_ARTICLES = 1000
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # Characters XML 1.0 forbids (lxml raises on them) plus DEL.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -196,7 +198,7 @@ def _newest_first(entries: Sequence[StoredArticle]) -> list[StoredArticle]:
     return sorted(entries, key=lambda s: (s.article.published, s.id), reverse=True)
 
 
-def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo) -> None:
+def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str) -> None:
     article = stored.article
     fe = fg.add_entry(order="append")  # feedgen prepends by default
     fe.id(_x(article.url))
@@ -208,6 +210,8 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo) -> None:
     if article.author:
         fe.author(name=_x(article.author))  # Atom <author>; RSS <author> needs an e-mail address
         fe.dc.dc_creator(_x(article.author))  # so RSS gets <dc:creator>
+    if article.language.value != feed_language:
+        fe.dc.dc_language(article.language.value)  # RSS; Atom gets xml:lang (_mark_languages)
     for term in entry_categories(article):
         fe.category(term=term)
     summary = _x(entry_summary(article))
@@ -233,13 +237,26 @@ def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> F
     newest = max((entry_updated(s).astimezone(tz) for s in ordered), default=EMPTY_FEED_UPDATED)
     fg.updated(newest)  # also RSS lastBuildDate; never the wall clock
     for stored in ordered:
-        _add_entry(fg, stored, tz)
+        _add_entry(fg, stored, tz, meta.language)
     return fg
 
 
 def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
-    """An Atom 1.0 document, newest entry first."""
-    return bytes(_feed(entries, meta, "application/atom+xml").atom_str(pretty=True))
+    """An Atom 1.0 document, newest entry first; an entry in another language than the feed's
+    carries its own ``xml:lang``."""
+    data = bytes(_feed(entries, meta, "application/atom+xml").atom_str(pretty=True))
+    return _mark_languages(data, [s.article.language.value for s in _newest_first(entries)], meta.language)
+
+
+def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -> bytes:
+    """``xml:lang`` on the n-th ``<entry>`` whose language differs (feedgen cannot set it)."""
+    if all(language == feed_language for language in languages):
+        return atom  # nothing to mark: feedgen's bytes as they are
+    root = etree.fromstring(atom, etree.XMLParser(remove_blank_text=True))
+    for entry, language in zip(root.iterfind(f"{_ATOM}entry"), languages, strict=True):
+        if language != feed_language:
+            entry.set(_XML_LANG, language)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:

@@ -392,3 +392,18 @@ def test_rss_items_name_their_author_with_dc_creator_and_atom_keeps_author() -> 
     assert creators == ["Ngọc Lan"]
     atom = build_atom(VI_ENTRIES, VI_META)
     assert b"purl.org/dc" not in atom  # Atom already has <author><name>
+
+
+def test_entries_in_another_language_carry_their_own_xml_lang() -> None:
+    data = build_atom(ALL_ENTRIES, VI_META)  # a "vi" feed with one English entry, like all.atom
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    languages = {e.id: (e.title_detail.language, e.content[0].language) for e in parsed.entries}
+    assert languages[ENGLISH.url] == ("en", "en")
+    assert languages[REPORT.url] == ("vi", "vi")  # inherited from the feed
+    entries = etree.fromstring(data).findall(f"{ATOM}entry")
+    marked = [e.findtext(f"{ATOM}id") for e in entries if e.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    assert marked == [ENGLISH.url]  # same-language entries inherit: no needless attribute
+    assert_atom_structure(data)
+    rss = feedparser.parse(build_rss(ALL_ENTRIES, rss_meta(VI_META)))
+    assert [e.get("language") for e in rss.entries] == ["en", None, None, None]  # <dc:language>
