@@ -1,4 +1,5 @@
-"""Telegram texts for admins: /stats, /sources and the "source broken / recovered" alert (pure)."""
+"""Telegram texts for admins: /stats and /sources (pure). The "source broken / recovered" alert is
+:func:`bot.health.health_notice`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import MONTHS_EN, Html, escape, t
+from bot.i18n import MONTHS_EN, escape, t
 from bot.telegram_text import fit, pack, shorten
 from feeds.models import SourceHealth
-
 
 
 def format_time(when: dt.datetime | None, *, lang: str, tz: ZoneInfo) -> str:
@@ -77,17 +77,4 @@ def render_health(
     return pack([t(lang, "sources_heading"), *blocks])
 
 
-def render_source_alert(
-    before: SourceHealth, after: SourceHealth, *, name: str, lang: str, tz: ZoneInfo
-) -> str | None:
-    """The admins' alert when a source becomes broken or recovers; None when neither happened."""
-    label = f"{escape(shorten(name, 100))} ({escape(after.source_id)})"
-    if after.broken and not before.broken:
-        reason = shorten(after.broken_reason or "", 500)
-        return t(lang, "source_broken", source=Html(label), reason=reason, id=after.source_id)
-    if before.broken and not after.broken:
-        return t(lang, "source_recovered", source=Html(label), when=format_time(after.last_success, lang=lang, tz=tz))
-    return None
-
-
-__all__ = ["format_time", "render_health", "render_source_alert", "render_stats"]
+__all__ = ["format_time", "render_health", "render_stats"]

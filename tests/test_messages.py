@@ -16,7 +16,7 @@ from tests.support.factories import make_stored
 from tests.support.telegram_html import parse_html
 
 from bot.i18n import pick_language, t
-from bot.admin_texts import render_health, render_source_alert, render_stats
+from bot.admin_texts import render_health, render_stats
 from bot.messages import (
     MAX_MESSAGE_LENGTH,
     as_of,
@@ -320,22 +320,6 @@ def test_i18n_escapes_values_and_has_both_languages():
 
 
 NOW = dt.datetime(2026, 11, 28, 3, 30, tzinfo=dt.UTC)
-
-
-def test_source_alerts_for_broken_and_recovered_sources():
-    ok = SourceHealth("vncpc", last_success=NOW)
-    broken = SourceHealth("vncpc", broken_reason="listing selector 'article' matched nothing <0 items>", broken_since=NOW)
-    down = render_source_alert(ok, broken, name="VNCPC & co", lang="vi", tz=TZ)
-    assert down == (
-        "❌ <b>Nguồn VNCPC &amp; co (vncpc) bị hỏng</b>\n"
-        "listing selector 'article' matched nothing &lt;0 items&gt;\nXem /sources; trên máy chủ, "
-        "lệnh feedbot check-source vncpc cho biết mỗi bộ chọn CSS khớp với gì."
-    )
-    up = render_source_alert(broken, ok, name="VNCPC", lang="en", tz=TZ)
-    assert up == "✅ <b>Source VNCPC (vncpc) works again</b> (28 Nov 2026 10:30)."
-    assert render_source_alert(ok, ok, name="VNCPC", lang="vi", tz=TZ) is None
-    assert render_source_alert(broken, broken, name="VNCPC", lang="vi", tz=TZ) is None
-    assert_valid_html(down)
 
 
 def test_health_and_stats_texts_escape_errors_and_split_when_long():

@@ -152,6 +152,8 @@ def test_admins_hear_when_a_source_breaks_keeps_failing_and_recovers():
     assert "&lt;x&gt;" in health_notice(fine, broken, "VNCPC & co", "en") and "VNCPC &amp; co" in health_notice(
         fine, broken, "VNCPC & co", "en")
     assert "feedbot check-source a shows" in health_notice(fine, broken, "A", "en")  # what to run next
+    assert "feedbot check-source a " in health_notice(fine, broken, "A", "vi") and "matched nothing" in health_notice(
+        fine, broken, "A", "vi")  # the Vietnamese one names the reason and the command too
     assert health_notice(broken, SourceHealth("a", consecutive_failures=2, broken_reason="x", broken_since=NOW),
                          "A", "vi") is None
     assert "hoạt động trở lại" in health_notice(broken, fine, "A", "vi")
