@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import nh3
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -171,6 +172,11 @@ def entry_summary(article: Article) -> str:
     return text[: cut if cut > 0 else SUMMARY_CHARS].rstrip(" ,;:") + "…"
 
 
+# our own category terms (stable across languages) -> their _LABELS key
+TOPICS_SCHEME = f"{GENERATOR_URI}/topics"
+_TOPIC_LABELS = {"event": "event", "recommendation": "recommendations"}
+
+
 def entry_categories(article: Article) -> list[str]:
     terms = list(article.categories)
     if article.extraction.events:
@@ -198,6 +204,17 @@ def _newest_first(entries: Sequence[StoredArticle]) -> list[StoredArticle]:
     return sorted(entries, key=lambda s: (s.article.published, s.id), reverse=True)
 
 
+def _add_categories(fe: FeedEntry, article: Article, feed_language: str) -> None:
+    """The page's own categories as they are; our topics with a scheme and a label in the feed's
+    language (RSS shows the label, with the scheme as ``domain``)."""
+    labels = _LABELS.get(feed_language, _LABELS["vi"])
+    for term in entry_categories(article):
+        if term in _TOPIC_LABELS:
+            fe.category(term=term, scheme=TOPICS_SCHEME, label=labels[_TOPIC_LABELS[term]])
+        else:
+            fe.category(term=term)
+
+
 def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str) -> None:
     article = stored.article
     fe = fg.add_entry(order="append")  # feedgen prepends by default
@@ -212,8 +229,7 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_lang
         fe.dc.dc_creator(_x(article.author))  # so RSS gets <dc:creator>
     if article.language.value != feed_language:
         fe.dc.dc_language(article.language.value)  # RSS; Atom gets xml:lang (_mark_languages)
-    for term in entry_categories(article):
-        fe.category(term=term)
+    _add_categories(fe, article, feed_language)
     summary = _x(entry_summary(article))
     if summary:
         fe.summary(summary)

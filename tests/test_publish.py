@@ -407,3 +407,19 @@ def test_entries_in_another_language_carry_their_own_xml_lang() -> None:
     assert_atom_structure(data)
     rss = feedparser.parse(build_rss(ALL_ENTRIES, rss_meta(VI_META)))
     assert [e.get("language") for e in rss.entries] == ["en", None, None, None]  # <dc:language>
+
+
+def test_our_topics_have_a_scheme_and_a_label_in_the_feeds_language_with_a_stable_term() -> None:
+    scheme = "https://github.com/vncpc-feedbot/vncpc-feedbot/topics"
+    english_meta = FeedMeta(VI_META.feed_id, "VNCPC – News", "News", VI_META.self_url, VI_META.site_url, "en")
+    for meta, labels in ((VI_META, ["Sự kiện", "Kiến nghị"]), (english_meta, ["Event", "Recommendations"])):
+        report = feedparser.parse(build_atom([stored(2, REPORT)], meta)).entries[0]
+        assert [(t.term, t.scheme, t.label) for t in report.tags] == [
+            ("Tin tức", None, None),  # the site's own categories stay bare
+            ("Hoạt động", None, None),
+            ("event", scheme, labels[0]),
+            ("recommendation", scheme, labels[1]),
+        ]
+    rss = feedparser.parse(build_rss([stored(2, REPORT)], rss_meta(VI_META)))
+    assert rss.bozo == 0, rss.get("bozo_exception")
+    assert [(t.term, t.scheme) for t in rss.entries[0].tags][2:] == [("Sự kiện", scheme), ("Kiến nghị", scheme)]
