@@ -11,9 +11,10 @@ class Throttle:
     """Per-chat flood guard: more than ``limit`` commands within ``window`` seconds is a flood.
 
     ``check`` answers "ok", then "warn" once when a flood starts, then "drop" until it calms.
+    The defaults (20 in 60 s) let a person try several commands one after another.
     """
 
-    def __init__(self, limit: int = 10, window: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int = 20, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.window, self.clock = limit, window, clock
         self._stamps: dict[int, deque[float]] = {}
         self._warned: set[int] = set()

@@ -403,7 +403,7 @@ async def test_group_chatter_and_other_bots_commands_are_ignored(bot):
 
 
 async def test_command_flood_gets_one_warning_then_silence(bot):
-    for n in range(10):
+    for n in range(20):  # a person trying commands one after another is served: 20 a minute
         await bot.reply(USER, "/help")
     warning = await bot.reply(USER, "/list")
     assert warning.text == "Bạn gửi lệnh quá nhanh, vui lòng chờ một lát."
@@ -422,6 +422,17 @@ def test_throttle_recovers_after_the_window():
     assert [throttle.check(1) for _ in range(6)] == ["ok", "ok", "ok", "warn", "drop", "drop"]
     assert throttle.check(2) == "ok"
     now[0] = 25.0
+    assert throttle.check(1) == "ok"
+
+
+def test_throttle_defaults_allow_20_commands_a_minute():
+    now = [0.0]
+    throttle = Throttle(clock=lambda: now[0])
+    for _ in range(20):
+        now[0] += 2.0  # a command every 2 s: 20 within 40 s
+        assert throttle.check(1) == "ok"
+    assert throttle.check(1) == "warn"
+    now[0] += 61.0
     assert throttle.check(1) == "ok"
 
 
