@@ -17,6 +17,7 @@ from bot.i18n import MONTHS_EN, escape, t
 from bot.telegram_text import MAX_MESSAGE_LENGTH, SEPARATOR, fit, pack, shorten, visible_length
 from feeds.models import DatePrecision, Event, EventStatus, Recommendation, StoredArticle
 from feeds.places import describe_place
+from feeds.publish import display_name
 
 
 # --------------------------------------------------------------------------- dates
@@ -147,7 +148,7 @@ def _events_block(events: Sequence[Event], lang: str, budget: _Budget) -> str:
     lines: list[str] = []
     for event in events[: budget.events]:
         if len(events) > 1:
-            lines.append(f"<i>{escape(shorten(event.name, budget.event_text))}</i>")
+            lines.append(f"<i>{escape(shorten(display_name(event.name), budget.event_text))}</i>")
         lines.extend(_event_lines(event, lang, budget.event_text))
     return "\n".join(lines)
 
@@ -258,7 +259,7 @@ def render_events(items: Sequence[tuple[StoredArticle, Event]], *, lang: str) ->
 
 
 def _event_entry(stored: StoredArticle, event: Event, lang: str) -> str:
-    name = escape(shorten(event.name or stored.article.title, 200))
+    name = escape(shorten(display_name(event.name) or stored.article.title, 200))
     url = stored.article.url
     title = f'<a href="{escape(url)}">{name}</a>' if url.startswith(("https://", "http://")) else name
     details = _event_lines(event, lang, 150)

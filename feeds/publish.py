@@ -76,6 +76,17 @@ def clean_xml_text(text: str) -> str:
 _x = clean_xml_text
 
 
+def display_name(name: str) -> str:
+    """An event name for display: its first letter upper-cased, the rest untouched ("workshop on CP
+    in Hà Nội" -> "Workshop on CP in Hà Nội"; str.capitalize would lower "CP"). Names are stored
+    as the article wrote them; only what readers see is changed."""
+    for i, char in enumerate(name):
+        if char.isalnum():  # skip opening quotes and brackets, stop at a digit ("15 cơ sở" stays)
+            upper = char.upper()
+            return name[:i] + upper + name[i + 1 :] if len(upper) == 1 else name
+    return name
+
+
 # --------------------------------------------------------------------------- entry content
 
 _LABELS = {
@@ -135,7 +146,7 @@ def _event_html(event: Event, labels: dict[str, str], language: str) -> str:
         (labels["participants"], labels["at_least"].format(n=event.participants) if event.participants else ""),
     ]
     items = "".join(f"<li><strong>{escape(k)}:</strong> {escape(v)}</li>" for k, v in rows if v)
-    return f"<p><strong>{escape(labels['event'])}:</strong> {escape(event.name)}</p><ul>{items}</ul>"
+    return f"<p><strong>{escape(labels['event'])}:</strong> {escape(display_name(event.name))}</p><ul>{items}</ul>"
 
 
 def facts_html(article: Article) -> str:
@@ -304,7 +315,7 @@ def _vevent(stored: StoredArticle, index: int, event: Event) -> CalendarEvent:
     vevent.add("dtstamp", stored.updated.astimezone(dt.UTC))
     vevent.add("dtstart", event.start)
     vevent.add("dtend", last + dt.timedelta(days=1))  # all-day: DTEND is exclusive
-    vevent.add("summary", _x(event.name))
+    vevent.add("summary", _x(display_name(event.name)))
     where = event_where(event)
     if where:
         vevent.add("location", _x(where))

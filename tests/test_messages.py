@@ -347,3 +347,14 @@ def test_english_counts_read_right_for_one():
     texts = [t("en", key, n=1, text="x") for key in ("latest_heading", "digest_heading", "broadcast_confirm",
                                                       "broadcast_queued")]
     assert not [s for s in texts if re.search(r"\b1 \w+s\b", s)], texts
+
+
+def test_event_names_are_shown_with_a_capital_first_letter_but_kept_as_stored():
+    survey = Event(name="khảo sát 15 cơ sở tái chế giấy", kind=EventKind.SURVEY, start=dt.date(2026, 12, 5))
+    workshop = replace(WORKSHOP, name="workshop on CP in the textile sector")
+    text = render_alert(make_article(events=(survey, workshop)), lang="vi", source_name="VNCPC")
+    assert "<i>Khảo sát 15 cơ sở tái chế giấy</i>" in text
+    assert "<i>Workshop on CP in the textile sector</i>" in text  # the rest is untouched ("CP")
+    listed = render_events([(make_article(), survey)], lang="vi")[0]
+    assert ">Khảo sát 15 cơ sở tái chế giấy</a>" in listed
+    assert survey.name == "khảo sát 15 cơ sở tái chế giấy"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from feeds.publish import (
     build_ics,
     build_opml,
     build_rss,
+    display_name,
     entry_summary,
     event_uid,
     publish_all,
@@ -423,3 +425,18 @@ def test_our_topics_have_a_scheme_and_a_label_in_the_feeds_language_with_a_stabl
     rss = feedparser.parse(build_rss([stored(2, REPORT)], rss_meta(VI_META)))
     assert rss.bozo == 0, rss.get("bozo_exception")
     assert [(t.term, t.scheme) for t in rss.entries[0].tags][2:] == [("Sự kiện", scheme), ("Kiến nghị", scheme)]
+
+
+def test_event_names_show_a_capital_first_letter_in_the_facts_and_the_calendar() -> None:
+    assert display_name("workshop on CP in Hà Nội") == "Workshop on CP in Hà Nội"  # not str.capitalize
+    assert display_name("đoàn khảo sát") == "Đoàn khảo sát"
+    assert display_name("“hội thảo” xanh") == "“Hội thảo” xanh"  # first letter, after a quote
+    assert display_name("15 cơ sở") == "15 cơ sở" and display_name("") == ""
+    event = replace(REPORT.extraction.events[0], name="khảo sát 15 cơ sở tái chế giấy")
+    article = replace(REPORT, extraction=replace(REPORT.extraction, events=(event,)))
+    entries = [stored(2, article)]
+    html = feedparser.parse(build_atom(entries, VI_META)).entries[0].content[0].value
+    assert "<strong>Sự kiện:</strong> Khảo sát 15 cơ sở tái chế giấy</p>" in html
+    [vevent] = Calendar.from_ical(build_ics(entries)).walk("VEVENT")
+    assert str(vevent["summary"]) == "Khảo sát 15 cơ sở tái chế giấy"
+    assert article.extraction.events[0].name == "khảo sát 15 cơ sở tái chế giấy"  # stored name kept
