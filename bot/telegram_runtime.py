@@ -78,9 +78,21 @@ async def start_application(app: Any, settings: Any, webhook_secret: str, stack:
         await app.bot.set_webhook(url, secret_token=webhook_secret, allowed_updates=Update.ALL_TYPES)
         log.info("Telegram bot on, webhook mode url=%s", url)
         return
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False,
+                                    error_callback=polling_error_logger(app.bot.token))
     stack.push_async_callback(app.updater.stop)
     log.info("Telegram bot on, long polling bot=@%s", settings.telegram.bot_username or app.bot.username)
+
+
+def polling_error_logger(token: str) -> Callable[[Exception], None]:
+    """python-telegram-bot's ``error_callback`` for long polling: one WARNING line per failed poll
+    (no traceback, the token masked); the library keeps retrying by itself."""
+
+    def report(exc: Exception) -> None:
+        reason = str(exc).replace(token, "***") if token else str(exc)
+        log.warning("Telegram not reachable while polling for updates, retrying: %s: %s", type(exc).__name__, reason)
+
+    return report
 
 
 async def start_with_retries(start: Start, stack: contextlib.AsyncExitStack, *, halt: threading.Event,

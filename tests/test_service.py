@@ -353,6 +353,21 @@ async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_
     assert service.exit_status == 0
 
 
+async def test_a_failing_poll_logs_one_warning_line_without_traceback_or_token(tmp_path, ctx, botapi, caplog):
+    caplog.set_level(logging.INFO)
+    service = Service(_telegram_ctx(tmp_path, ctx, botapi.base_url), token=botapi.token)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        await service.start_bot(stack)
+        botapi.fail_next(kind="502", method="getUpdates", times=2)
+        botapi.push_message(42, "/start")  # ends the long poll in progress; the next two polls fail
+        await wait_async(lambda: caplog.text.count("while polling for updates") == 2, "two failed polls")
+        await wait_async(lambda: botapi.sent(42), "polling resumed: the /start reply")
+    polling = [r for r in caplog.records if "polling" in r.getMessage().lower() and r.levelno >= logging.WARNING]
+    assert len(polling) == 2 and all(r.levelno == logging.WARNING and r.exc_info is None for r in polling)
+    assert "Traceback" not in caplog.text and botapi.token not in caplog.text
+
+
 def _last_digest_yesterday(store, chat_id):
     """As if the chat chose its digest a day ago (choosing it now means: next at that hour)."""
     from sqlalchemy import update
