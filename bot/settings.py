@@ -202,50 +202,76 @@ class _Section:
 
 
 def load_settings(path: Path | None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read ``path`` (missing file = all defaults), apply the environment, validate every key."""
+    """Read ``path`` (missing file = all defaults), apply the environment, validate every key.
+    Every problem is reported, one per line, in one :class:`ConfigError` (as for sources.toml)."""
     env = os.environ if env is None else env
     data = _read_toml(path) if path is not None and path.exists() else {}
     where = str(path) if path is not None else "settings"
-    _reject_unknown(data, where)
+    problems = list(_unknown_keys(data, where))
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     for opt in OPTIONS:
-        table = data.get(opt.section, {}) if opt.section else data
-        if opt.env in env:
-            raw, src = env[opt.env], opt.env
-            value = _from_env(opt, raw)
-        elif opt.key in table:
-            raw, src = table[opt.key], f"{where}"
-            value = _from_file(opt, raw, where)
-        else:
-            value, src = opt.default, "default"
-        problem = opt.check(value) if opt.check else None
-        if problem:
-            shown = "a hidden value" if opt.dotted in SECRET_KEYS else repr(value)  # never echo a secret
-            raise ConfigError(f"{problem} (got {shown})", where=f"{src}: key '{opt.dotted}'")
-        values[opt.dotted], origin[opt.dotted] = value, src
+        try:
+            values[opt.dotted], origin[opt.dotted] = _option_value(opt, data, env, where)
+        except ConfigError as exc:
+            problems.append(exc)
+    _raise_all(problems)
     return Settings(values=values, origin=origin)
+
+
+def _option_value(opt: Option, data: Mapping[str, Any], env: Mapping[str, str], where: str) -> tuple[Any, str]:
+    """The option's checked value and where it came from; a :class:`ConfigError` when invalid."""
+    table = data.get(opt.section, {}) if opt.section else data
+    if not isinstance(table, dict):
+        table = {}  # "must be a table" is already reported
+    if opt.env in env:
+        value, src = _from_env(opt, env[opt.env]), opt.env
+    elif opt.key in table:
+        value, src = _from_file(opt, table[opt.key], where), where
+    else:
+        value, src = opt.default, "default"
+    problem = opt.check(value) if opt.check else None
+    if problem:
+        shown = "a hidden value" if opt.dotted in SECRET_KEYS else repr(value)  # never echo a secret
+        raise ConfigError(f"{problem} (got {shown})", where=f"{src}: key '{opt.dotted}'")
+    return value, src
+
+
+def _raise_all(problems: list[ConfigError]) -> None:
+    """One :class:`ConfigError` for every problem, one line each, the first one's ``where`` kept."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise problems[0]
+    first = problems[0]
+    message = str(first).removeprefix(f"{first.where}: ") if first.where else str(first)
+    error = ConfigError("\n".join([message, *(str(p) for p in problems[1:])]), where=first.where)
+    error.problems = tuple(problems)  # type: ignore[attr-defined]
+    raise error
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     return read_toml(path, missing="file not found; pass --settings FILE or set FEEDBOT_SETTINGS")
 
 
-def _reject_unknown(data: Mapping[str, Any], where: str) -> None:
+def _unknown_keys(data: Mapping[str, Any], where: str) -> list[ConfigError]:
+    """Unknown keys and sections that are not tables, one problem each."""
     sections = {o.section for o in OPTIONS if o.section}
     top = {o.key for o in OPTIONS if not o.section}
+    problems = []
     for key, value in data.items():
         if key in sections:
             if not isinstance(value, dict):
-                raise ConfigError("must be a table", where=f"{where}: key '{key}'")
+                problems.append(ConfigError("must be a table", where=f"{where}: key '{key}'"))
+                continue
             known = {o.key for o in OPTIONS if o.section == key}
-            for sub in value:
-                if sub not in known:
-                    raise ConfigError(
-                        f"unknown key (known: {', '.join(sorted(known))})", where=f"{where}: key '{key}.{sub}'"
-                    )
+            problems += [
+                ConfigError(f"unknown key (known: {', '.join(sorted(known))})", where=f"{where}: key '{key}.{sub}'")
+                for sub in value if sub not in known
+            ]
         elif key not in top:
-            raise ConfigError(_unknown_top_level(key, sections, top), where=f"{where}: key '{key}'")
+            problems.append(ConfigError(_unknown_top_level(key, sections, top), where=f"{where}: key '{key}'"))
+    return problems
 
 
 def _unknown_top_level(key: str, sections: set[str], top: set[str]) -> str:

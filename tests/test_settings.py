@@ -78,6 +78,18 @@ def test_invalid_file_says_what_to_write_instead(tmp_path):
             load_settings(f, env={})
 
 
+def test_every_problem_of_the_settings_file_is_reported_one_per_line(tmp_path):
+    f = tmp_path / "settings.toml"
+    f.write_text('colour = 1\n[http]\nport = 99999\n[fetch]\nretries = "three"\nspeed = 2\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(f, env={"FEEDBOT_TELEGRAM_LANGUAGE": "fr"})
+    lines = str(info.value).splitlines()
+    assert len(lines) == 5 and all(line.startswith((str(f), "FEEDBOT_TELEGRAM_LANGUAGE")) for line in lines)
+    for key in ("'colour'", "'fetch.speed'", "'fetch.retries'", "'http.port'", "'telegram.language'"):
+        assert sum(key in line for line in lines) == 1, key
+    assert info.value.where == f"{f}: key 'colour'"
+
+
 def test_invalid_env_names_the_variable():
     with pytest.raises(ConfigError, match="FEEDBOT_HTTP_PORT"):
         load_settings(None, env={"FEEDBOT_HTTP_PORT": "eighty"})
