@@ -21,7 +21,7 @@ from bot.jsonout import jsonable
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings, telegram_token
 from feeds.errors import ConfigError, FeedbotError
-from feeds.models import Source
+from feeds.models import RefreshResult, Source
 
 log = logging.getLogger(__name__)
 
@@ -180,17 +180,29 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
                                   include_paused=bool(args.source))
         if not args.no_publish:
             _publish(ctx, store, sources=configured)
-    print(f"{'source':<20} {'pages':>5} {'304':>4} {'new':>4} {'changed':>7} {'failed':>6} {'broken':>6}")
+    print(f"{'source':<20} {'pages':>5} {'304':>4} {'new':>4} {'changed':>7} {'failed':>6} {'broken':>6} status")
     for r in results:
         c = r.counts()
         print(f"{r.source_id:<20} {c['pages']:>5} {c['not_modified']:>4} {c['new']:>4} {c['changed']:>7} "
-              f"{c['failed']:>6} {'yes' if c['broken'] else 'no':>6}")
+              f"{c['failed']:>6} {'yes' if c['broken'] else 'no':>6} {run_status(r)}")
         if r.error or r.broken_reason:
             print(f"  {r.source_id}: {'broken: ' + r.broken_reason if r.broken_reason else r.error}")
         elif r.seeded and r.new:
             n = len(r.new)
             print(f"  {r.source_id}: first run: {n} article{'' if n == 1 else 's'} stored as the backlog (no alerts)")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def run_status(result: RefreshResult) -> str:
+    """The scrape table's status: "broken" (layout changed), "failed" (the source as a whole, e.g. a
+    dead host), "304" (the listing had not changed), else "ok"."""
+    if result.broken_reason is not None:
+        return "broken"
+    if result.error is not None:
+        return "failed"
+    if result.not_modified and not (result.article_fetches or result.new or result.changed):
+        return "304"
+    return "ok"
 
 
 def _publish(ctx: Context, store: Any, *, sources: Sequence[Source]) -> list[Path]:

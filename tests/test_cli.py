@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.demo import sources_toml
+from tests.test_e2e import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "bot" / "demo_site"
@@ -63,6 +64,22 @@ def test_second_scrape_reports_not_modified(env, capsys):
     assert main(["scrape", "--source", "demo-vi"]) == 0
     line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("demo-vi")][0]
     assert line.split()[1:5] == ["1", "1", "0", "0"]  # pages, 304, new, changed
+    assert line.split()[-1] == "304"  # the status column
+
+
+def test_scrape_table_status_tells_ok_broken_and_a_dead_host_apart(env, site, capsys, monkeypatch):
+    monkeypatch.setenv("FEEDBOT_FETCH_RETRIES", "0")
+    sources = env / "sources.toml"
+    text = sources.read_text(encoding="utf-8")
+    dead = f"http://127.0.0.1:{free_port()}/en/news/"  # nothing listens there
+    sources.write_text(text.replace(site.url("/en/news/"), dead), encoding="utf-8")
+    assert main(["scrape", "--no-publish"]) == 1
+    rows = {ln.split()[0]: ln.split() for ln in capsys.readouterr().out.splitlines()}
+    assert rows["source"][-1] == "status"
+    assert rows["demo-vi"][-1] == "ok" and rows["demo-en"][-1] == "failed"
+    site.add("/tin-tuc/", "<html><body><p>trang bảo trì</p></body></html>")
+    main(["scrape", "--no-publish", "--source", "demo-vi"])
+    assert [ln.split()[-1] for ln in capsys.readouterr().out.splitlines() if ln.startswith("demo-vi")] == ["broken"]
 
 
 def test_scrape_exit_1_when_a_source_fails(env, site, capsys):
