@@ -48,6 +48,7 @@ SUMMARY_CHARS = 300
 ICS_MAX_ARTICLES = 1000
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ARTICLE_TEXT = tuple(f"{_ATOM}{tag}" for tag in ("title", "summary", "content"))
 
 # Characters XML 1.0 forbids (lxml raises on them) plus DEL.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -269,20 +270,23 @@ def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> F
 
 
 def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
-    """An Atom 1.0 document, newest entry first; an entry in another language than the feed's
-    carries its own ``xml:lang``."""
+    """An Atom 1.0 document, newest entry first; the text of an entry in another language than
+    the feed's carries its own ``xml:lang``."""
     data = bytes(_feed(entries, meta, "application/atom+xml").atom_str(pretty=True))
     return _mark_languages(data, [s.article.language.value for s in _newest_first(entries)], meta.language)
 
 
 def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -> bytes:
-    """``xml:lang`` on the n-th ``<entry>`` whose language differs (feedgen cannot set it)."""
+    """``xml:lang`` on the title, summary and content of the n-th ``<entry>`` when its language
+    differs (feedgen cannot set it). Not on the entry itself: its category labels are in the
+    feed's language."""
     if all(language == feed_language for language in languages):
         return atom  # nothing to mark: feedgen's bytes as they are
     root = etree.fromstring(atom, etree.XMLParser(remove_blank_text=True))
     for entry, language in zip(root.iterfind(f"{_ATOM}entry"), languages, strict=True):
         if language != feed_language:
-            entry.set(_XML_LANG, language)
+            for text in entry.iterchildren(*_ARTICLE_TEXT):
+                text.set(_XML_LANG, language)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
