@@ -556,3 +556,15 @@ def test_canonical_naming_the_home_or_listing_page_is_ignored(canonical):
             "<h1>Hội thảo A</h1><div class='entry-content'><p>Nội dung A.</p></div></article></body></html>")
     url = f"{SITE}/tin-tuc/hoi-thao-a/"
     assert parse_article(html, url, VI, now=NOW).url == url
+
+
+def test_every_image_the_demo_pages_reference_is_served(site):
+    site.add_dir(DEMO)
+    pattern = re.compile(r'(?:src|href|content)="(/wp-content/uploads/[^"]+\.(?:jpe?g|png))"')
+    paths = sorted({m for page in DEMO.rglob("*.html") for m in pattern.findall(read(page))})
+    assert len(paths) >= 6  # <img src>, og:image and full-size links of the demo articles
+    for path in paths:
+        response = httpx.get(site.url(path))
+        assert response.status_code == 200, path
+        assert response.content.startswith(b"\xff\xd8\xff"), path  # a real JPEG, not an HTML error page
+        assert len(response.content) <= 4096, path  # placeholders stay small
