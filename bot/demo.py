@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import mimetypes
 import logging
 import re
 import sys
@@ -83,6 +84,14 @@ def with_extra_item(listing_html: str, item: str) -> str:
     return listing_html.replace(MARKER, f"{MARKER}\n{item}", 1)
 
 
+def content_type(path: str) -> str:
+    """Pages are folders ("/tin-tuc/slug/" serves its index.html); other files by their extension."""
+    guessed, _ = mimetypes.guess_type(path)
+    if guessed is None or guessed == "text/html":
+        return "text/html; charset=utf-8"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
 class DemoSite:
     """A static server for ``root`` with ETag/Last-Modified and 304s; pages can be replaced live."""
 
@@ -116,8 +125,7 @@ class DemoSite:
         headers = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers=headers)
-        ctype = "text/plain; charset=utf-8" if request.path.endswith(".txt") else "text/html; charset=utf-8"
-        return web.Response(body=body, headers={**headers, "Content-Type": ctype})
+        return web.Response(body=body, headers={**headers, "Content-Type": content_type(request.path)})
 
     def _body(self, path: str) -> tuple[bytes | None, float]:
         if path in self.overrides:

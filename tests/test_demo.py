@@ -96,3 +96,11 @@ def test_demo_on_a_busy_port_says_how_to_pick_another(tmp_path):
         )
     assert r.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "feedbot demo --port" in r.stderr
+
+
+def test_demo_site_content_types():
+    from bot.demo import content_type
+
+    assert content_type("/tin-tuc/") == "text/html; charset=utf-8"
+    assert content_type("/robots.txt") == "text/plain; charset=utf-8"
+    assert content_type("/wp-content/uploads/2019/05/a.jpg") == "image/jpeg"
