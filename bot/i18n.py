@@ -171,11 +171,6 @@ _VI: Mapping[str, str] = {
     "health_last_success": "Thành công cuối: {when}",
     "health_last_error": "Lỗi cuối: {error}",
     "health_articles": "Số bài: {n}",
-    "source_broken": (
-        "❌ <b>Nguồn {source} bị hỏng</b>\n{reason}\nXem /sources; trên máy chủ, "
-        "lệnh feedbot check-source {id} cho biết mỗi bộ chọn CSS khớp với gì."
-    ),
-    "source_recovered": "✅ <b>Nguồn {source} đã hoạt động lại</b> ({when}).",
 }
 
 _EN: Mapping[str, str] = {
@@ -289,11 +284,6 @@ _EN: Mapping[str, str] = {
     "health_last_success": "Last success: {when}",
     "health_last_error": "Last error: {error}",
     "health_articles": "Articles: {n}",
-    "source_broken": (
-        "❌ <b>Source {source} is broken</b>\n{reason}\nSee /sources; on the server, "
-        "the command feedbot check-source {id} shows what each CSS selector matches."
-    ),
-    "source_recovered": "✅ <b>Source {source} works again</b> ({when}).",
 }
 
 STRINGS: Mapping[str, Mapping[str, str]] = {"vi": _VI, "en": _EN}
