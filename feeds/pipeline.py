@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (source id, articles done, articles to fetch)
 
-RECHECK_FIRST_PAGE = True  # re-check known articles of a changed first page for edits
-
 
 @dataclass
 class _Run:
@@ -179,7 +177,7 @@ def _to_fetch(items: Sequence[ListingItem], first_page: set[str], store: Store) 
     """(item, known) pairs to fetch, oldest first: unseen articles, plus the known articles of a
     changed first page, re-checked (conditionally) so that edits are noticed."""
     known = store.known_urls(i.url for i in items)
-    picked = [(i, i.url in known) for i in items if i.url not in known or (RECHECK_FIRST_PAGE and i.url in first_page)]
+    picked = [(i, i.url in known) for i in items if i.url not in known or i.url in first_page]
     return list(reversed(picked))
 
 
