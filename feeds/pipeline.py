@@ -254,7 +254,7 @@ def with_extraction(article: Article) -> Article:
     return dataclasses.replace(article, extraction=facts)
 
 
-def reextract_all(store: Store, *, batch: int = 200) -> int:
+def reextract_all(store: Store) -> int:
     """Re-run extraction over every stored article (after the extractor improved)."""
     count = 0
     for stored in store.articles(limit=None):
