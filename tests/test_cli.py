@@ -214,3 +214,20 @@ def test_every_argument_says_what_it_does():
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"feedbot {name}: argument {action.dest!r} has no help text"
+
+
+def test_reextract_brings_stored_extractions_up_to_date(env, capsys):
+    from feeds.models import Extraction
+    from feeds.store import Store, database_url
+
+    assert main(["scrape", "--no-publish"]) == 0
+    with Store.open(database_url(env / "data")) as store:
+        with_events = store.articles(limit=None, with_events=True)
+        assert with_events
+        stale = with_events[0]
+        store.replace_extraction(stale.id, Extraction())  # as an older extractor might have left it
+    capsys.readouterr()
+    assert main(["reextract"]) == 0
+    assert "re-extracted: 1 article changed" in capsys.readouterr().out
+    with Store.open(database_url(env / "data")) as store:
+        assert store.get_article(stale.id).article.extraction == stale.article.extraction
