@@ -118,11 +118,15 @@ class Index:
         self.position = {id(el): i for i, el in enumerate(self.elements)}
         self.by_tag: dict[str, list[Tag]] = {}
         self.by_class: dict[str, list[Tag]] = {}
+        self.by_rel: dict[str, list[Tag]] = {}  # rel="author", rel="category tag", rel="canonical"
         self._spans: dict[int, tuple[int, int]] = {}
         for el in self.elements:
             self.by_tag.setdefault(el.name, []).append(el)
             for name in el.get("class") or ():
                 self.by_class.setdefault(name, []).append(el)
+            rel = el.get("rel")
+            for word in rel if isinstance(rel, list) else str(rel or "").split():
+                self.by_rel.setdefault(word.lower(), []).append(el)
 
     def select(self, selector: str, scope: Tag | None = None) -> list[Tag]:
         """Every element matching the group, in document order (inside ``scope`` when given)."""
@@ -195,7 +199,9 @@ class Page:
 
     def tags(self, name: str, **attrs: str) -> list[Tag]:
         """Elements named ``name`` whose multi-valued attributes contain the given words."""
-        return [el for el in self.index.by_tag.get(name, []) if all(_has_word(el, a, w) for a, w in attrs.items())]
+        rel = attrs.get("rel")
+        pool = self.index.by_rel.get(rel.lower(), []) if rel else self.index.by_tag.get(name, [])
+        return [el for el in pool if el.name == name and all(_has_word(el, a, w) for a, w in attrs.items())]
 
 
 def _base_url(url: str, href: str) -> str:
