@@ -133,11 +133,6 @@ class SourceJobs:
         job = self.scheduler.get_job(_JOB_PREFIX + source_id)
         return job.next_run_time if job is not None else None
 
-    def run_soon(self, source_id: str) -> None:
-        """Bring the source's next run forward to now (its interval stays)."""
-        job = self.scheduler.get_job(_JOB_PREFIX + source_id)
-        if job is not None:
-            job.modify(next_run_time=dt.datetime.now(dt.UTC))
 
 
 def add_maintenance_jobs(

@@ -111,10 +111,6 @@ class Chat:
     last_digest_at: dt.datetime | None = None
     inactive_reason: str | None = None
 
-    @property
-    def is_group(self) -> bool:
-        return self.type in GROUP_TYPES
-
 
 def chat_from_row(row: Any) -> Chat:
     """A ``chats`` row as a :class:`Chat`."""
