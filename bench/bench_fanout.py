@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 import psutil  # noqa: E402
 
-from bot.sender import Sender, SenderConfig, make_bot  # noqa: E402
-from bot.subscribers import Subscribers  # noqa: E402
+from bot.delivery.sender import Sender, SenderConfig, make_bot  # noqa: E402
+from bot.delivery.subscribers import Subscribers  # noqa: E402
 from tests.support.botapi import BotApiServer  # noqa: E402
 from tests.support.delivery import add_article, add_subscribers, open_store  # noqa: E402
 

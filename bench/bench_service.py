@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_pipeline import PARA, article_page  # noqa: E402
-from bot.demo import DEMO_ROOT, MARKER, sources_toml  # noqa: E402
-from bot.subscribers import Subscribers  # noqa: E402
+from bot.demo.demo import DEMO_ROOT, MARKER, sources_toml  # noqa: E402
+from bot.delivery.subscribers import Subscribers  # noqa: E402
 from feeds.models import Article, Extraction, Language  # noqa: E402
 from feeds.store import Store, database_url  # noqa: E402
 from tests.support.botapi import BotApiServer  # noqa: E402

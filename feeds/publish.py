@@ -33,7 +33,7 @@ from lxml import etree
 
 from feeds.errors import PublishError
 from feeds.models import DEFAULT_TIMEZONE, Article, DatePrecision, Event, Source, StoredArticle
-from feeds.places import describe_place
+from feeds.extract.places import describe_place
 
 if TYPE_CHECKING:
     from feeds.store import Store

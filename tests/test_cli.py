@@ -12,11 +12,11 @@ import feedparser
 import pytest
 
 from bot.cli import main
-from bot.demo import sources_toml
+from bot.demo.demo import sources_toml
 from tests.test_e2e import free_port
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "bot" / "demo_site"
+DEMO = REPO / "bot" / "demo" / "site"
 
 
 

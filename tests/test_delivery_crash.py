@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.subscribers import Subscribers
+from bot.delivery.subscribers import Subscribers
 from tests.support.delivery import add_article, add_subscribers, open_store
 
 ROOT = Path(__file__).resolve().parent.parent

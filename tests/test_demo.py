@@ -12,7 +12,7 @@ import feedparser
 import httpx
 import pytest
 
-from bot.demo import DEMO_ROOT, DemoSite, extra_listing_item, with_extra_item
+from bot.demo.demo import DEMO_ROOT, DemoSite, extra_listing_item, with_extra_item
 from tests.test_e2e import EXTRA_SLUG, REPO, free_port, wait_for
 
 
@@ -99,7 +99,7 @@ def test_demo_on_a_busy_port_says_how_to_pick_another(tmp_path):
 
 
 def test_demo_site_content_types():
-    from bot.demo import content_type
+    from bot.demo.demo import content_type
 
     assert content_type("/tin-tuc/") == "text/html; charset=utf-8"
     assert content_type("/robots.txt") == "text/plain; charset=utf-8"

@@ -21,8 +21,8 @@ import feedparser
 import httpx
 import pytest
 
-from bot.demo import DEMO_ROOT, extra_listing_item, sources_toml, with_extra_item
-from bot.subscribers import Subscribers
+from bot.demo.demo import DEMO_ROOT, extra_listing_item, sources_toml, with_extra_item
+from bot.delivery.subscribers import Subscribers
 from feeds.store import Store, database_url
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from feeds.eventdates import Tense, find_dates
+from feeds.extract.eventdates import Tense, find_dates
 from feeds.models import DatePrecision
 
 D = dt.date

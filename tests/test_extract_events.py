@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.eventfields import read_location, read_organizers, read_participants, split_organizers
+from feeds.extract.eventfields import read_location, read_organizers, read_participants, split_organizers
 from feeds.extract import extract
 from feeds.models import DatePrecision, EventKind, EventStatus, Language
 

@@ -9,7 +9,7 @@ from importlib import resources
 
 import pytest
 
-from feeds.places import find_places, gazetteer_provinces, province_of
+from feeds.extract.places import find_places, gazetteer_provinces, province_of
 
 
 def test_covers_63_provinces_before_and_34_after_the_merger():
@@ -102,7 +102,7 @@ def test_matches_report_text_as_written_and_offsets():
 
 
 def test_every_gazetteer_name_resolves_to_a_canonical_province():
-    raw = json.loads(resources.files("feeds").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
+    raw = json.loads(resources.files("feeds.extract").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
     before, after = gazetteer_provinces()
     for province in raw["provinces"]:
         if province["pre_2025"]:
@@ -136,7 +136,7 @@ def test_a_place_name_never_spans_a_comma():
 
 
 def test_describe_place_adds_the_province_only_when_the_venue_does_not_name_it():
-    from feeds.places import describe_place
+    from feeds.extract.places import describe_place
 
     assert describe_place("Rex Hotel, Ho Chi Minh City", "Hồ Chí Minh") == "Rex Hotel, Ho Chi Minh City"
     assert describe_place("Khách sạn Mường Thanh, TP Vinh", "Nghệ An") == "Khách sạn Mường Thanh, TP Vinh (Nghệ An)"

@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.eventdates import Tense, find_dates
-from feeds.eventfields import read_location, read_organizers, read_participants
-from feeds.events import detect_events
-from feeds.extract import _normalized, extract
+from feeds.extract.eventdates import Tense, find_dates
+from feeds.extract.eventfields import read_location, read_organizers, read_participants
+from feeds.extract.events import detect_events
+from feeds.extract.extractor import _normalized, extract
 from feeds.models import Extraction, Language
-from feeds.places import find_places
-from feeds.recommend import find_recommendations
-from feeds.summary import MAX_CHARS, summarize
+from feeds.extract.places import find_places
+from feeds.extract.recommend import find_recommendations
+from feeds.extract.summary import MAX_CHARS, summarize
 from feeds.text import normalize, split_sentences
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.recommend import find_recommendations
+from feeds.extract.recommend import find_recommendations
 
 
 def texts(text: str) -> list[str]:

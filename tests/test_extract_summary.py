@@ -6,7 +6,7 @@ import datetime as dt
 
 from feeds.extract import extract
 from feeds.models import Language
-from feeds.summary import MAX_CHARS, summarize
+from feeds.extract.summary import MAX_CHARS, summarize
 
 ARTICLE = """Tin tức
 

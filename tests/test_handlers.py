@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event as sa_event
 
-from bot.handlers import BotHooks, Throttle
-from bot.settings import load_settings
-from bot.subscribers import Subscribers
-from bot.telegram_app import build_application, register_commands
+from bot.commands.handlers import BotHooks, Throttle
+from bot.service.settings import load_settings
+from bot.delivery.subscribers import Subscribers
+from bot.commands.app import build_application, register_commands
 from feeds.models import (
     Article,
     Event,
@@ -440,7 +440,7 @@ def test_throttle_defaults_allow_20_commands_a_minute():
 
 
 async def test_admin_commands_refuse_other_users_and_log_their_id(bot, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.handlers")
+    caplog.set_level(logging.WARNING, logger="bot.commands.handlers")
     for command in ("/stats", "/sources", "/pause vncpc", "/resume vncpc", "/scrape", "/broadcast hi"):
         refused = await bot.reply(USER, command, language_code="en")
         assert refused.text == "Sorry, this command is for the bot's administrators only."
@@ -542,7 +542,7 @@ async def test_errors_are_logged_without_the_token_and_answered_briefly(bot, cap
     caplog.set_level(logging.DEBUG)
     _, answer = await bot.say(ADMIN, "/scrape vncpc-en", language_code="en", replies=2)
     assert answer.text == "Something went wrong, please try again later."
-    errors = [r.getMessage() for r in caplog.records if r.name == "bot.handlers" and r.levelno == logging.ERROR]
+    errors = [r.getMessage() for r in caplog.records if r.name == "bot.commands.handlers" and r.levelno == logging.ERROR]
     assert errors and "RuntimeError: scrape exploded near <token>" in errors[0]
     assert all(bot.api.token not in r.getMessage() for r in caplog.records)
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING

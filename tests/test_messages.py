@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.subscribers import Stats
+from bot.delivery.subscribers import Stats
 from tests.support.factories import make_stored
 from tests.support.telegram_html import parse_html
 
-from bot.i18n import pick_language, t
-from bot.admin_texts import render_health, render_stats
-from bot.messages import (
+from bot.texts.i18n import pick_language, t
+from bot.texts.admin import render_health, render_stats
+from bot.texts.messages import (
     MAX_MESSAGE_LENGTH,
     as_of,
     format_date_range,

@@ -11,11 +11,11 @@ import pytest
 from feeds.fetch import Fetcher
 from feeds.models import FetchSettings, ListingSelectors
 from feeds.pipeline import refresh_source, refresh_sources
-from feeds.sources import load_sources
+from feeds.config.sources import load_sources
 from feeds.store import Store, database_url
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "bot" / "demo_site"
+DEMO = REPO / "bot" / "demo" / "site"
 NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
 ARTICLE_HTML = """<!doctype html><html lang="vi"><head><meta charset="utf-8">

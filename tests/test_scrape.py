@@ -1,6 +1,6 @@
 """feeds.scrape: listing pages, article pages, fallbacks and explanations.
 
-The demo site (bot/demo_site) is the fixture site; edge cases live in tests/fixtures/pages.
+The demo site (bot/demo/site) is the fixture site; edge cases live in tests/fixtures/pages.
 Article pages are checked against golden files in tests/golden/scrape/<slug>.json;
 set FEEDBOT_REGEN_GOLDEN=1 to rewrite them (then review the diff by eye).
 """
@@ -24,11 +24,11 @@ from protego import Protego
 from feeds.errors import ScrapeError
 from feeds.models import Article, ArticleSelectors, Language, ListingSelectors, Source
 from feeds.scrape import canonical_url, explain_article, explain_listing, parse_article, parse_listing
-from feeds.sources import load_sources
+from feeds.config.sources import load_sources
 from feeds.text import decode_html
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "bot" / "demo_site"
+DEMO = REPO / "bot" / "demo" / "site"
 PAGES = REPO / "tests" / "fixtures" / "pages"
 GOLDEN = REPO / "tests" / "golden" / "scrape"
 SITE = "https://vncpc.test"
@@ -390,7 +390,7 @@ def test_selector_index_agrees_with_soupsieve(rel):
     """The fast path for simple selectors returns exactly what soupsieve returns, in document order."""
     from bs4 import BeautifulSoup
 
-    from feeds.selectors import Index
+    from feeds.scrape.selectors import Index
 
     def ids(elements):  # identity, not Tag.__eq__ (which compares markup)
         return [id(el) for el in elements]

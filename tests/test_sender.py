@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.sender import Sender, SenderConfig, TokenBucket, make_bot
-from bot.settings import load_settings
-from bot.subscribers import Subscribers
+from bot.delivery.sender import Sender, SenderConfig, TokenBucket, make_bot
+from bot.service.settings import load_settings
+from bot.delivery.subscribers import Subscribers
 from feeds.errors import DeliveryError
 from feeds.models import Recommendation
 from tests.support.delivery import NOW, add_article, make_article, open_store

@@ -15,9 +15,9 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.cli import Context, main
-from bot.demo import DEMO_ROOT, sources_toml
-from bot.health import health_notice, health_report
-from bot.scheduler import (
+from bot.demo.demo import DEMO_ROOT, sources_toml
+from bot.service.health import health_notice, health_report
+from bot.service.scheduler import (
     MAX_INTERVAL_SECONDS,
     SourceJobs,
     backoff_seconds,
@@ -25,10 +25,10 @@ from bot.scheduler import (
     jitter_seconds,
     test_interval_override,
 )
-from bot.service import Service, feed_links
-from bot.settings import load_settings
-from bot.subscribers import Subscribers
-from bot.worker_thread import in_daemon_thread
+from bot.service.service import Service, feed_links
+from bot.service.settings import load_settings
+from bot.delivery.subscribers import Subscribers
+from bot.service.worker_thread import in_daemon_thread
 from feeds.models import ListingSelectors, Source, SourceHealth
 from feeds.publish import publish_all
 from feeds.store import Store, database_url
@@ -226,7 +226,7 @@ async def test_a_cycle_publishes_and_a_paused_source_is_skipped_unless_named(ctx
 
 
 async def test_sigterm_during_a_scheduled_scrape_logs_no_error_only_one_calm_line(ctx, site, caplog):
-    from bot.service import _request_stop, _shutdown
+    from bot.service.service import _request_stop, _shutdown
 
     caplog.set_level(logging.INFO)
     site.routes["/tin-tuc/"].delay = 0.5  # the scrape is still fetching when SIGTERM comes

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import OPTIONS, load_settings, telegram_token
+from bot.service.settings import OPTIONS, load_settings, telegram_token
 from feeds.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from bot.outbox import Outcome, article_topics
-from bot.subscribers import Subscribers
+from bot.delivery.outbox import Outcome, article_topics
+from bot.delivery.subscribers import Subscribers
 from tests.support.delivery import TZ, add_article, add_subscribers, open_store
 
 

@@ -8,7 +8,7 @@ import os
 import httpx
 import pytest
 
-from bot.web import FeedLink, WebConfig, create_app, render_index, start_server
+from bot.service.web import FeedLink, WebConfig, create_app, render_index, start_server
 
 ATOM = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>\n'
 

@@ -12,8 +12,8 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.sender import Sender, SenderConfig, make_bot
-from bot.subscribers import Subscribers
+from bot.delivery.sender import Sender, SenderConfig, make_bot
+from bot.delivery.subscribers import Subscribers
 from feeds.store import Store, database_url
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from bot.subscribers import Subscribers
+from bot.delivery.subscribers import Subscribers
 from feeds.models import Article, Event, EventKind, Recommendation, StoredArticle
 from feeds.store import Store, database_url
 from tests.support import factories

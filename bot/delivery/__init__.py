@@ -1,0 +1,1 @@
+"""Delivery to Telegram: subscribers, fan-out into the outbox, digests, and the paced sender."""

@@ -1,0 +1,325 @@
+"""Event detection: which events an article reports or announces.
+
+An event is anchored on a sentence that carries both an event word ("Hội thảo", "lễ ký kết",
+"training course") and an event date (see :mod:`feeds.eventdates`). Its other fields are read
+from the anchor sentence first, then from the sentences up to the next anchor, then from the
+title. Mentions of the same event (same dates, or a date inside an earlier event's range) merge.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from feeds.extract import eventfields
+from feeds.extract.eventdates import TODAY as _TODAY
+from feeds.extract.eventdates import DateMention, Tense, find_dates
+from feeds.extract.eventwords import (
+    ANNOUNCING_TITLE,
+    EVENT_VERB,
+    FIRST_WORDS,
+    WORD,
+    WORD_AT,
+    better_name,
+    event_name,
+    is_generic,
+    kind_of,
+    mentions_at,
+    tense_of,
+    words_of,
+)
+from feeds.models import DatePrecision, Event, EventKind, EventStatus
+from feeds.extract.places import find_places, province_of
+
+log = logging.getLogger(__name__)
+
+_DIGIT = re.compile(r"\d")
+_MONTH_NAME = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|(?i:tháng))")  # "tháng Mười" has no digit
+_TIME_LABEL = re.compile(r"\W{0,3}(?:thời gian|ngày giờ|thời gian tổ chức|time|date|dates|when)\s*:", re.IGNORECASE)
+_RECENT = 20  # a new mention is compared with this many latest events (keeps detection linear)
+_LOOK_BACK = 6  # sentences a "Thời gian:" line may be below its event's name
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An event being assembled; becomes a frozen :class:`Event`."""
+
+    anchor: int
+    name: str
+    kind: EventKind
+    date: DateMention
+    tense: Tense
+    evidence: dict[str, str] = field(default_factory=dict)
+    location: str | None = None  # its own place in a series ("tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5)")
+
+
+def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -> list[Event]:
+    """The events the sentences report or announce, in order of first mention. Never raises."""
+    day = published.date()
+    default = Tense.ANNOUNCEMENT if ANNOUNCING_TITLE.search(title or "") else Tense.UNKNOWN
+    drafts: list[_Draft] = []
+    by_dates: dict[tuple[dt.date, dt.date], _Draft] = {}
+    known = _Sentences(sentences, title)
+    for index in range(len(sentences)):
+        for draft in _anchors(index, known, day, default):
+            _add(drafts, by_dates, draft)
+    if not drafts and title and sentences:
+        return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
+    fields = _Fields(sentences, title)
+    return [_finish(draft, fields, scope, published=day) for draft, scope in zip(drafts, _scopes(drafts, len(sentences)))]
+
+
+def _scopes(drafts: list[_Draft], count: int) -> list[list[int]]:
+    """Where each event's fields are read: its anchor, the sentences up to the next anchor, and for the
+    first event the sentences above it. Events of one series (anchored in the same sentence) share their
+    sentence's scope: "X phối hợp với Y tổ chức chuỗi 3 lớp tập huấn. Các lớp diễn ra tại A (ngày 8/5), B (ngày 10/5)"."""
+    anchors = sorted({d.anchor for d in drafts})
+    by_anchor: dict[int, list[int]] = {}  # one list per sentence: a series reads its fields once (see _Fields.first)
+    for i, anchor in enumerate(anchors):
+        end = anchors[i + 1] if i + 1 < len(anchors) else count
+        by_anchor[anchor] = [anchor, *range(anchor + 1, end), *(range(anchor) if i == 0 else ())]
+    return [by_anchor[d.anchor] for d in drafts]
+
+
+def _says_today(sentence: str) -> bool:
+    """ "Sáng nay", "hôm nay", "today", "this morning" (plain substring tests first: most sentences say none)."""
+    return ("nay" in sentence or "oday" in sentence or "his " in sentence) and _TODAY.search(sentence) is not None
+
+
+def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], draft: _Draft) -> None:
+    """Append ``draft`` unless it is another mention of a known event (then perhaps sharpen that one's date)."""
+    key = (draft.date.start, draft.date.end)
+    same = by_dates.get(key) or next((d for d in drafts[-_RECENT:] if _same_event(d, draft)), None)
+    if same is None:
+        drafts.append(draft)
+        by_dates[key] = draft
+    elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
+        same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
+        by_dates[key] = same
+
+
+def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
+    sentence = known.text[index]
+    if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _says_today(sentence)):
+        return []  # every date form has a digit, a month's name ("June", "tháng Mười") or says "today"
+    own, named_in = known.mentions(index), sentence
+    if not own and index + 1 < len(known.text) and known.mentions(index + 1) and _names_next(known, index):
+        own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"
+    if not own and _TIME_LABEL.match(sentence):  # "Thời gian: 8h00 ngày 15/3" under "VNCPC tổ chức Hội thảo ..."
+        own, named_in = known.earlier_mentions(index)
+    if not own:
+        return []
+    tense = tense_of(known.words(index), default)
+    dates = find_dates(sentence, published=day, tense=tense)
+    drafts = []
+    starts = [m.start() for m in own]
+    for date in dates:
+        if date.precision is DatePrecision.MONTH and not EVENT_VERB.search(known.words(index)):
+            continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
+        mention = _nearest(own, starts, date.span) if named_in is sentence else own[0]
+        name = event_name(named_in, mention)
+        drafts.append(_Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}))
+    if len({(d.date.start, d.date.end) for d in drafts}) == 1:
+        return drafts[:1]
+    for draft in drafts:  # a series: "tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5) và tỉnh Cà Mau (ngày 12/5)"
+        draft.location = _place_before(sentence, draft.date.span[0])
+    return drafts
+
+
+# "Sáng 14/3, ..." / "On 5 June, ...": a sentence opening with its date ...
+_OPENING_DATE = re.compile(
+    r"\W{0,3}(?:(?:sáng|chiều|tối|trưa|ngày|hôm qua|hôm nay|on|thứ\s+\w+)[\s,(]+){0,3}"
+    r"\d{1,2}(?:\s*/\s*\d{1,2}|\s+tháng\s|\s+(?-i:[A-Z][a-z]+))",
+    re.IGNORECASE,
+)
+# ... followed by a sentence opening with its event word ("Buổi hội thảo ...", "The workshop ...")
+_DEFINITE = re.compile(r"\W{0,3}(?:(?:buổi|cuộc|phiên|the|this|that)\s+)?", re.IGNORECASE)
+
+
+def _names_next(known: _Sentences, index: int) -> bool:
+    """Whether the next sentence names this dated sentence's event: it has an event verb ("Ngày 5/12, A và B
+    ký kết ..."), or it opens with its date and the next one with the event word ("Sáng 14/3, gần 100 cán bộ
+    đã ngồi lại ... Buổi hội thảo do ...")."""
+    if EVENT_VERB.search(known.words(index)):
+        return True
+    if not _OPENING_DATE.match(known.text[index]):
+        return False
+    following = known.text[index + 1]
+    return known.mentions(index + 1)[0].start() == _DEFINITE.match(following).end()
+
+
+# a place right before a date in a series: "..., tỉnh An Giang (ngày 10/5)", "in Can Tho on 8 May and ..."
+_SERIES_CUT = re.compile(r"[,;:()]|\s(?:và|and|tại|ở|in|at|then|rồi)\s", re.IGNORECASE)
+_SERIES_TAIL = re.compile(r"[\s(,]*(?:(?:vào\s+)?ngày|on|vào)?[\s(]*$", re.IGNORECASE)
+_SERIES_REACH = 80
+
+
+def _place_before(sentence: str, at: int) -> str | None:
+    window = sentence[max(0, at - _SERIES_REACH) : at]
+    window = window[: _SERIES_TAIL.search(window).start()]
+    cut = 0
+    for found in _SERIES_CUT.finditer(window):
+        cut = found.end()
+    place = window[cut:].strip()
+    return place if place and len(place.split()) <= 6 and find_places(place) else None
+
+
+class _Sentences:
+    """The sentences with their lower-case words and event words, each worked out once."""
+
+    def __init__(self, sentences: list[str], title: str = "") -> None:
+        self.text = sentences
+        self.title = title
+        self._words: dict[int, list[str]] = {}
+        self._mentions: dict[int, list[re.Match[str]]] = {}
+
+    def words(self, index: int) -> list[str]:
+        if index not in self._words:
+            self._words[index] = words_of(self.text[index])
+        return self._words[index]
+
+    def mentions(self, index: int) -> list[re.Match[str]]:
+        """Event words that name the sentence's own event (not "các hội thảo", "Trung tâm Hội nghị")."""
+        if index not in self._mentions:
+            sentence = self.text[index]
+            starts = FIRST_WORDS.intersection(self.words(index))
+            lower = sentence.lower() if starts else sentence
+            if not starts:
+                positions = []
+            elif len(lower) != len(sentence):  # a letter whose lower case is longer: look at every word
+                positions = [w.start() for w in WORD.finditer(sentence) if w.group().lower() in FIRST_WORDS]
+            else:
+                positions = sorted(m.start() for word in starts for m in WORD_AT[word].finditer(lower))
+            self._mentions[index] = mentions_at(sentence, positions)
+        return self._mentions[index]
+
+    def earlier_mentions(self, index: int) -> tuple[list[re.Match[str]], str]:
+        """The nearest event words above ``index`` (a few sentences up, else in the title), with their sentence."""
+        for earlier in range(index - 1, max(-1, index - 1 - _LOOK_BACK), -1):
+            if self.mentions(earlier):
+                return self.mentions(earlier), self.text[earlier]
+        return mentions_at(self.title, [m.start() for m in WORD.finditer(self.title) if m.group().lower() in FIRST_WORDS]), self.title
+
+
+def _nearest(mentions: list[re.Match[str]], starts: list[int], span: tuple[int, int]) -> re.Match[str]:
+    """The event word nearest a date span (mentions are sorted and disjoint: only two neighbours can win)."""
+    i = bisect.bisect_left(starts, span[0])
+    return min(mentions[max(0, i - 1) : i + 1] or mentions[-1:], key=lambda m: _distance(m, span))
+
+
+def _distance(mention: re.Match[str], span: tuple[int, int]) -> int:
+    if mention.start() >= span[1]:
+        return mention.start() - span[1]
+    return span[0] - mention.end() if mention.end() <= span[0] else 0
+
+
+def _same_event(a: _Draft, b: _Draft) -> bool:
+    if (a.date.start, a.date.end) == (b.date.start, b.date.end):
+        return True
+    if a.kind is not b.kind:
+        return False  # a workshop during an exhibition is an event of its own
+    inside = a.date.start <= b.date.start <= a.date.end and b.date.end <= a.date.end
+    month_of = b.date.precision is DatePrecision.MONTH and b.date.start <= a.date.start <= b.date.end
+    return inside or month_of
+
+
+# --------------------------------------------------------------------------- names
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.date) -> Event:
+    evidence = dict(draft.evidence)
+    name = draft.name
+    if is_generic(name):
+        better = fields.better_name(draft.kind, scope)
+        if better:
+            name, evidence["name"] = better
+    location, location_sentence = fields.first(eventfields.read_location, scope, or_title=True)
+    if draft.location:
+        location, location_sentence = draft.location, draft.evidence["date"]
+    organizers, organizer_sentence = fields.first(eventfields.read_organizers, scope)
+    participants, participant_sentence = fields.first(eventfields.read_participants, scope)
+    for key, sentence in (("location", location_sentence), ("organizers", organizer_sentence), ("participants", participant_sentence)):
+        if sentence:
+            evidence[key] = sentence
+    date = draft.date
+    return Event(
+        name=name,
+        kind=draft.kind,
+        start=date.start,
+        end=date.end,
+        precision=date.precision,
+        year_inferred=date.year_inferred,
+        time_of_day=date.time_of_day,
+        location=location,
+        province=_province(location, draft.evidence["date"], published),
+        organizers=tuple(organizers or ()),
+        participants=participants,
+        status=_status(date, draft.tense, published),
+        evidence=tuple(evidence.items()),
+        day_part=date.day_part if date.time_of_day is None else None,
+    )
+
+
+def _province(location: str | None, date_sentence: str, published: dt.date) -> str | None:
+    """The venue's province; a venue that names none and is not abroad ("Trung tâm Hội nghị thành phố")
+    takes the one province its date sentence names ("Sáng 14/3, ... trên địa bàn thành phố Hải Phòng ...")."""
+    if not location:
+        return None
+    province = province_of(location, on=published)
+    if province is not None or any(m.place.foreign for m in find_places(location)):
+        return province
+    around = find_places(date_sentence)
+    named = {m.province(published) for m in around}
+    return named.pop() if len(named) == 1 and not any(m.place.foreign for m in around) else None
+
+
+class _Fields:
+    """Each field reader's answer for each sentence, worked out once (events may share sentences)."""
+
+    TITLE = -1  # the index that stands for the title
+
+    def __init__(self, sentences: list[str], title: str) -> None:
+        self._sentences = sentences
+        self._title = title
+        self._read: dict[tuple[object, int], object] = {}
+        self._firsts: dict[tuple[object, int, bool], tuple[object, str | None]] = {}
+        self._names: dict[tuple[EventKind, int, int], tuple[str, str] | None] = {}
+
+    def text(self, index: int) -> str:
+        return self._title if index == self.TITLE else self._sentences[index]
+
+    def first(self, reader, indices: list[int], *, or_title: bool = False) -> tuple[object, str | None]:
+        """The first truthy answer of ``reader`` over the sentences at ``indices`` (then the title), with its
+        sentence; remembered per ``indices`` list, which the events of a series share."""
+        key = (reader, id(indices), or_title)
+        if key not in self._firsts:
+            self._firsts[key] = self._first(reader, [*indices, self.TITLE] if or_title else indices)
+        return self._firsts[key]
+
+    def _first(self, reader, indices: list[int]) -> tuple[object, str | None]:
+        for index in indices:
+            key = (reader, index)
+            if key not in self._read:
+                text = self.text(index)
+                self._read[key] = reader(text) if text else None
+            if self._read[key]:
+                return self._read[key], self.text(index)
+        return None, None
+
+    def better_name(self, kind: EventKind, scope: list[int]) -> tuple[str, str] | None:
+        key = (kind, scope[0], len(scope))
+        if key not in self._names:
+            self._names[key] = better_name(kind, [self._title, *(self.text(i) for i in scope)])
+        return self._names[key]
+
+
+def _status(date: DateMention, tense: Tense, published: dt.date) -> EventStatus:
+    if date.start > published or (tense is Tense.ANNOUNCEMENT and date.end >= published):
+        return EventStatus.UPCOMING
+    return EventStatus.PAST

@@ -1,0 +1,74 @@
+"""Extraction orchestrator: article text → events, recommendations and a summary.
+
+Pure and regex-based (no NLP model). Reads top to bottom: normalise, split into sentences,
+detect events, find recommendation lists, summarise. Each stage is guarded so that one
+stage's bug costs only that stage's output: :func:`extract` never raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from zoneinfo import ZoneInfo
+
+from feeds.extract.events import detect_events
+from feeds.models import DEFAULT_TIMEZONE, Extraction, Language
+from feeds.extract.recommend import find_recommendations
+from feeds.extract.summary import summarize
+from feeds.text import normalize, split_sentences
+
+log = logging.getLogger(__name__)
+
+
+def extract(text: str, *, language: Language, published: dt.datetime, title: str = "") -> Extraction:
+    """Events, recommendations and a summary from an article's plain text. Never raises.
+
+    ``published`` decides the year of dates written without one and whether an event is past
+    or upcoming; a naive datetime is taken as Vietnam time.
+    """
+    body = _normalized(text)
+    title = _normalized(title)
+    local = _local(published)
+    sentences = _guard("sentences", lambda: split_sentences(body), [])
+    events = _guard("events", lambda: detect_events(sentences, title=title, published=local), [])
+    recommendations = _guard("recommendations", lambda: find_recommendations(body), [])
+    summary = _guard("summary", lambda: summarize(body, title=title), "")
+    log.debug("extracted %d events, %d recommendations (%s)", len(events), len(recommendations), language)
+    return Extraction(tuple(events), tuple(recommendations), summary)
+
+
+# What feeds.text.normalize would change: line breaks and control characters, and "oa/oe/uy" with
+# the tone on the second vowel closing a syllable ("hoà" → "hòa", not "hoàn"). Text without any (and already NFC) is left as is.
+_NEEDS_NORMALIZE = re.compile(
+    "[\r\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b\ufeff\u2028\u2029\ud800-\udfff]"
+    "|[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ](?!\\w)"
+)
+
+
+def _normalized(text: object) -> str:
+    """``normalize(text)``, skipped when it would change nothing (body text usually arrives normalised)."""
+    if not isinstance(text, str):
+        return ""
+    if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZE.search(text):
+        return text
+    return normalize(text)
+
+
+def _local(published: dt.datetime) -> dt.datetime:
+    tz = ZoneInfo(DEFAULT_TIMEZONE)
+    if isinstance(published, dt.date) and not isinstance(published, dt.datetime):
+        return dt.datetime.combine(published, dt.time(), tz)
+    if not isinstance(published, dt.datetime):
+        log.warning("extract called without a publication datetime (%r); using now", published)
+        return dt.datetime.now(tz)
+    return published.replace(tzinfo=tz) if published.tzinfo is None else published.astimezone(tz)
+
+
+def _guard(stage, run, fallback):
+    try:
+        return run()
+    except Exception:  # a bug in one rule must never take an article (or the pipeline) down
+        log.exception("extraction stage %s failed; returning no %s", stage, stage)
+        return fallback
