@@ -1,4 +1,4 @@
-"""One exception hierarchy for the whole project.
+"""One exception hierarchy for the whole project (``bot.delivery.errors.DeliveryError`` extends it).
 
 Every message says what to fix: the file, the source id, the key or the URL.
 Normal outcomes (a 304 "not modified", an empty page of old news) are never exceptions.
@@ -46,12 +46,11 @@ class ScrapeError(FeedbotError):
 
 
 class StoreError(FeedbotError):
-    """The database could not be opened, migrated or written."""
+    """The database could not be opened, read, migrated or written (locked, unreachable, damaged).
+
+    Worded "store: unable to <action> (<cause>: <database URL without password>) — <what to check>".
+    """
 
 
 class PublishError(FeedbotError):
     """Feeds could not be written to the public folder."""
-
-
-class DeliveryError(FeedbotError):
-    """A Telegram delivery problem that an operator must act on (bad token, bad API URL)."""

@@ -12,7 +12,7 @@ import pytest
 from bot.delivery.sender import Sender, SenderConfig, TokenBucket, make_bot
 from bot.service.settings import load_settings
 from bot.delivery.subscribers import Subscribers
-from feeds.errors import DeliveryError
+from bot.delivery.errors import DeliveryError
 from feeds.models import Recommendation
 from tests.support.delivery import NOW, add_article, make_article, open_store
 

@@ -370,13 +370,8 @@ async def test_a_failing_poll_logs_one_warning_line_without_traceback_or_token(t
 
 def _last_digest_yesterday(store, chat_id):
     """As if the chat chose its digest a day ago (choosing it now means: next at that hour)."""
-    from sqlalchemy import update
-
-    from bot.subscriber_tables import chats
-
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    with store.engine.begin() as conn:
-        conn.execute(update(chats).where(chats.c.chat_id == chat_id).values(last_digest_at=yesterday))
+    assert store.update_chat(chat_id, last_digest_at=yesterday)
 
 
 async def test_digest_job_releases_held_alerts_and_housekeeping_compacts(ctx, site, caplog):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select, text
+from sqlalchemy import Connection, text
 
 from feeds.errors import StoreError
 from feeds.models import (
@@ -26,8 +27,9 @@ from feeds.models import (
     StoredArticle,
     Validators,
 )
-from feeds.serialize import extraction_from_json, extraction_to_json
-from feeds.store import FEEDS_MIGRATIONS, Store, _engine, database_url
+from feeds.store.serialize import extraction_from_json, extraction_to_json
+from feeds.store import Store, Transaction, database_url, make_engine
+from feeds.store.schema import FEEDS_MIGRATIONS
 from tests.support.factories import make_article
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -274,58 +276,65 @@ def test_paused_survives_runs_and_health_lists_sources(store: Store) -> None:
 
 # --------------------------------------------------------------------------- fan-out
 
-outbox_meta = MetaData()
-outbox = Table("test_outbox", outbox_meta, Column("article_id", Integer, nullable=False))
+def _queued(store: Store) -> list[str]:
+    """The texts the fan-out plans below queued (one admin message per article, to chat 1)."""
+    return [row["text"] for row in store.outbox_rows()]
 
 
-def _create_outbox(conn: Connection) -> None:
-    outbox_meta.create_all(conn)
+def _queue_each(store: Store, calls: list[list[StoredArticle]]):
+    def plan(tx: Transaction, batch: Sequence[StoredArticle]) -> None:
+        calls.append(list(batch))
+        store.enqueue([(1, f"article {a.id}") for a in batch], "admin", now=T0, tx=tx)
 
-
-def _outbox_ids(store: Store) -> list[int]:
-    with store.engine.connect() as conn:
-        return list(conn.execute(select(outbox.c.article_id)).scalars())
+    return plan
 
 
 def test_seed_articles_are_never_fanned_out(store: Store) -> None:
     store.upsert_articles("vncpc-vi", [make_article(1)], now=T0, seed=True)
-    calls: list[object] = []
-    assert store.fan_out(lambda conn, batch: calls.append(batch)) == 0
-    assert calls == []
+    calls: list[list[StoredArticle]] = []
+    assert store.fan_out(_queue_each(store, calls)) == 0
+    assert calls == [] and _queued(store) == []
 
 
 def test_fan_out_calls_plan_once_oldest_first_and_marks(store: Store) -> None:
-    store.migrate_component("test_outbox", [_create_outbox])
     store.upsert_articles("vncpc-vi", [make_article(0)], now=T0, seed=True)
     new = store.upsert_articles("vncpc-vi", [make_article(3), make_article(1), make_article(2)], now=T0).new
     calls: list[list[StoredArticle]] = []
-
-    def plan(conn: Connection, batch: list[StoredArticle]) -> None:
-        calls.append(list(batch))
-        conn.execute(insert(outbox), [{"article_id": a.id} for a in batch])
+    plan = _queue_each(store, calls)
 
     assert store.fan_out(plan, limit=2) == 2
     assert len(calls) == 1
     assert [a.article.url for a in calls[0]] == [make_article(1).url, make_article(2).url]
     assert store.fan_out(plan) == 1 and calls[1][0].article.url == make_article(3).url
     assert store.fan_out(plan) == 0 and len(calls) == 2
-    assert sorted(_outbox_ids(store)) == sorted(a.id for a in new)
+    assert sorted(_queued(store)) == sorted(f"article {a.id}" for a in new)
 
 
 def test_fan_out_plan_that_raises_rolls_back(store: Store) -> None:
-    store.migrate_component("test_outbox", [_create_outbox])
     store.upsert_articles("vncpc-vi", [make_article(1), make_article(2)], now=T0)
 
-    def failing(conn: Connection, batch: list[StoredArticle]) -> None:
-        conn.execute(insert(outbox), [{"article_id": a.id} for a in batch])
+    def failing(tx: Transaction, batch: Sequence[StoredArticle]) -> None:
+        store.enqueue([(1, f"article {a.id}") for a in batch], "admin", now=T0, tx=tx)
         raise RuntimeError("subscriber table is locked")
 
     with pytest.raises(RuntimeError):
         store.fan_out(failing)
-    assert _outbox_ids(store) == []
+    assert _queued(store) == []
     seen: list[int] = []
-    assert store.fan_out(lambda conn, batch: seen.extend(a.id for a in batch)) == 2
+    assert store.fan_out(lambda tx, batch: seen.extend(a.id for a in batch)) == 2
     assert len(seen) == 2
+
+
+def test_transaction_commits_together_or_not_at_all(store: Store) -> None:
+    with store.transaction() as tx:
+        store.enqueue([(1, "one")], "admin", now=T0, tx=tx)
+        store.enqueue([(1, "two")], "admin", now=T0, tx=tx)
+        assert _queued(store) == []  # other connections see nothing before the commit
+    assert _queued(store) == ["one", "two"]
+    with pytest.raises(StoreError, match="naive datetime"), store.transaction() as tx:
+        store.enqueue([(1, "three")], "admin", now=T0, tx=tx)
+        store.enqueue([(1, "four")], "admin", now=T0.replace(tzinfo=None), tx=tx)
+    assert _queued(store) == ["one", "two"]
 
 
 # --------------------------------------------------------------------------- migrations
@@ -428,7 +437,7 @@ def test_schema_compiles_for_postgresql() -> None:
     from sqlalchemy.dialects import postgresql
     from sqlalchemy.schema import CreateTable
 
-    from feeds.store import metadata
+    from feeds.store.schema import metadata
 
     for table in metadata.sorted_tables:
         ddl = str(CreateTable(table).compile(dialect=postgresql.dialect()))
@@ -469,9 +478,9 @@ def test_extraction_json_round_trip_property(extraction: Extraction) -> None:
 def test_unopenable_database_says_what_to_check(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    with pytest.raises(StoreError, match="check that the database exists"):
+    with pytest.raises(StoreError, match="check that the database's folder exists"):
         Store.open(f"sqlite:///{blocker}/feedbot.db")
-    with pytest.raises(StoreError, match="cannot create data folder"):
+    with pytest.raises(StoreError, match="unable to create the data folder"):
         database_url(blocker / "data")
 
 
@@ -501,7 +510,7 @@ def test_serialized_forms_carry_every_model_field():
     import datetime as _dt
 
     from feeds.models import Event, Recommendation
-    from feeds.serialize import event_from_json, event_to_json, recommendation_to_json
+    from feeds.store.serialize import event_from_json, event_to_json, recommendation_to_json
 
     event = Event(name="Hội thảo", start=_dt.date(2019, 8, 17), day_part="morning", time_of_day=_dt.time(8, 30))
     assert set(event_to_json(event)) == {f.name for f in _dc.fields(Event)}
@@ -511,7 +520,7 @@ def test_serialized_forms_carry_every_model_field():
 
 def test_v1_database_migrates_keeping_its_articles(tmp_path: Path) -> None:
     url = database_url(tmp_path)
-    old = Store(_engine(url))  # a database written by the first release: feeds schema v1 only
+    old = Store(make_engine(url))  # a database written by the first release: feeds schema v1 only
     old.migrate_component("feeds", FEEDS_MIGRATIONS[:1])
     old.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
     old.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.delivery.outbox import Outcome, article_topics
 from bot.delivery.subscribers import Subscribers
-from tests.support.delivery import TZ, add_article, add_subscribers, open_store
+from tests.support.delivery import TZ, add_article, add_subscribers, make_article, open_store
 
 
 @pytest.fixture
@@ -266,3 +267,35 @@ def test_a_new_digest_chat_waits_for_its_hour(subs, store):
         assert subs.due_digests(later_today) == []
     tomorrow_at_eight = (now + dt.timedelta(days=1)).replace(hour=8, minute=0, second=5)
     assert [c.chat_id for c in subs.due_digests(tomorrow_at_eight)] == [1]
+
+
+def test_a_database_written_before_the_store_owned_every_table_opens_and_keeps_working(tmp_path):
+    """tests/fixtures/db/feedbot-v0.1.sql: a dump of a database the previous layout wrote (the
+    subscriber tables were created by the bot then, not by ``Store.open``)."""
+    import sqlite3
+
+    data = tmp_path / "data"
+    data.mkdir()
+    dump = (Path(__file__).parent / "fixtures" / "db" / "feedbot-v0.1.sql").read_text(encoding="utf-8")
+    with sqlite3.connect(data / "feedbot.db") as conn:
+        conn.executescript(dump)
+    store = open_store(data)
+    try:
+        assert store.schema_version("feeds") == 3 and store.schema_version("subscribers") == 1
+        subs = Subscribers(store, timezone="Asia/Ho_Chi_Minh")
+        assert [c.chat_id for c in subs.list_chats()] == [-100500, 42]
+        assert subs.topics(-100500) == ["events"] and subs.get_chat(-100500).mode == "digest"
+        assert [(r["chat_id"], r["status"]) for r in subs.outbox_rows()] == [
+            (42, "sent"), (42, "pending"), (-100500, "held"), (42, "pending"),
+        ]
+        assert subs.fan_out() == 0  # every stored article was fanned out already
+        due = subs.due_deliveries(time.time() + 60, limit=10)
+        assert [(d.chat_id, d.kind, d.chat_type, d.language) for d in due] == [(42, "alert", "private", "vi")]
+        chat = subs.get_chat(-100500)
+        assert subs.release_digest(chat, dt.datetime.now(TZ)) == 1
+        assert [r["status"] for r in subs.outbox_rows(chat_id=-100500)] == ["digested", "pending"]
+        assert [s.article.url for s in store.articles()] == [make_article(n).url for n in (1, 2, 3)]
+        assert store.known_urls(["https://vncpc.org/tin-tuc/bai-1"]) == {"https://vncpc.org/tin-tuc/bai-1"}
+        assert store.get_listing_digest("https://vncpc.org/en/news/") == "d" * 64
+    finally:
+        store.close()

@@ -8,12 +8,10 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
-from bot.texts.messages import render_digest
 from bot.delivery.outbox import Outbox
-from bot.subscriber_tables import Chat, chats, outbox
+from bot.texts.messages import render_digest
 from feeds.models import StoredArticle
+from feeds.store import Chat, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -44,29 +42,27 @@ def release_digest(
     render: Renderer | None = None,
 ) -> int:
     """Bundle the chat's held alerts into digest messages (``render(items, lang)``, by default
-    ``bot.messages.render_digest``), mark them digested and stamp the chat's ``last_digest_at``,
-    in one transaction. Returns messages queued."""
+    ``bot.texts.messages.render_digest``), mark them digested and stamp the chat's
+    ``last_digest_at``, in one transaction. Returns messages queued."""
     render = render or _default_renderer
-    with queue.begin() as conn:
-        held = select(outbox.c.id, outbox.c.article_id).where(
-            outbox.c.chat_id == chat.chat_id, outbox.c.kind == "alert", outbox.c.status == "held"
-        )
-        rows = list(conn.execute(held.order_by(outbox.c.id)))
-        items = _items(queue, [r.article_id for r in rows], source_name)
+    store = queue.store
+    with store.transaction() as tx:
+        held = store.waiting_alerts(chat.chat_id, statuses=("held",), tx=tx)
+        items = _items(store, tx, [alert.article_id for alert in held], source_name)
         texts = render(items, chat.language) if items else []
-        queue.enqueue(conn, [(chat.chat_id, text) for text in texts], "digest")
-        if rows:
-            ids = [r.id for r in rows]
-            conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="digested", sent_at=now))
-        conn.execute(update(chats).where(chats.c.chat_id == chat.chat_id).values(last_digest_at=now))
+        store.enqueue([(chat.chat_id, text) for text in texts], "digest", now=queue.now(), tx=tx)
+        store.mark_digested([alert.id for alert in held], now=now, tx=tx)
+        store.update_chat(chat.chat_id, last_digest_at=now, tx=tx)
     log.info("queued digest", extra={"chat": chat.chat_id, "articles": len(items), "messages": len(texts)})
     return len(texts)
 
 
-def _items(queue: Outbox, article_ids: Sequence[int], source_name: Callable[[str], str]) -> list[tuple[StoredArticle, str]]:
+def _items(
+    store: Store, tx: Transaction, article_ids: Sequence[int], source_name: Callable[[str], str]
+) -> list[tuple[StoredArticle, str]]:
     items = []
     for article_id in article_ids:
-        stored = queue.store.get_article(article_id)
+        stored = store.get_article(article_id, tx=tx)
         if stored is not None:
             items.append((stored, source_name(stored.article.source_id)))
     return items

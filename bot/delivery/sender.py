@@ -34,7 +34,7 @@ from telegram.request import HTTPXRequest
 
 from bot.texts.messages import render_alert
 from bot.delivery.subscribers import GROUP_TYPES, Delivery, Outcome, Subscribers
-from feeds.errors import DeliveryError
+from bot.delivery.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -1,64 +1,37 @@
 """Subscribers: chats, their topics and settings, behind the ``Subscribers`` facade that the
-handlers, the sender and the service use (the only SQL in ``bot`` lives here and in the modules
-it delegates to).
+handlers, the sender and the service use. The rows live in the store (``feeds.store``); this
+module holds the rules (defaults, validation, what a change does to the waiting alerts) and
+calls store methods only.
 
-- ``bot.subscriber_tables``: the tables, their migrations and the :class:`Chat` row type;
-- ``bot.outbox``: fan-out, ready-made messages and the sender's queries;
-- ``bot.digests``: which digest chats are due, and bundling their held alerts.
+- ``bot.delivery.outbox``: the topics of an article, fan-out, ready-made messages;
+- ``bot.delivery.digests``: which digest chats are due, and bundling their held alerts.
 
 A change to a chat and to its waiting outbox rows commits in one transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, literal, select, update
-
 from bot.delivery import digests
 from bot.delivery.outbox import Delivery, Outbox, Outcome, article_topics
-from bot.subscriber_tables import (
-    GROUP_TYPES,
-    KINDS,
-    MODES,
-    OPEN,
-    TOPICS,
-    Chat,
-    chat_from_row,
-    chats,
-    migrate,
-    subscriptions,
-)
 from feeds.models import DEFAULT_TIMEZONE, StoredArticle
-from feeds.store import Store
+from feeds.store import KINDS, MODES, OPEN, Chat, Stats, Store, Transaction
 
 log = logging.getLogger(__name__)
+
+TOPICS = ("all", "events", "recommendations")  # plus any source id
+GROUP_TYPES = frozenset({"group", "supergroup", "channel"})
 
 __all__ = [
     "GROUP_TYPES", "KINDS", "MODES", "OPEN", "TOPICS",
     "Chat", "Delivery", "Outcome", "Stats", "Subscribers", "article_topics",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    chats: int
-    active: int
-    by_topic: dict[str, int]
-    by_status: dict[str, int]
-
-    @property
-    def pending(self) -> int:
-        return self.by_status.get("pending", 0)
-
-    @property
-    def failed(self) -> int:
-        return self.by_status.get("failed", 0)
 
 
 class Subscribers:
@@ -78,14 +51,10 @@ class Subscribers:
         self.default_language = default_language
         self.default_digest_hour = default_digest_hour
         self.source_names = dict(source_names or {})
-        self._outbox = Outbox(store, tz=self.tz, default_language=default_language)
-        migrate(store)
+        self._outbox = Outbox(store, tz=self.tz)
 
     def _now(self) -> dt.datetime:
         return dt.datetime.now(self.tz)
-
-    def _write(self) -> Any:
-        return self._outbox.begin()
 
     # ----------------------------------------------------------------- chats
 
@@ -94,41 +63,28 @@ class Subscribers:
     ) -> Chat:
         """Create the chat, or refresh its type/title and reactivate it. The language is only
         set on creation (the user may change it later)."""
-        with self._write() as conn:
-            row = conn.execute(select(chats).where(chats.c.chat_id == chat_id)).one_or_none()
-            if row is None:
-                values = dict(
-                    chat_id=chat_id, type=type, title=title, language=language or self.default_language,
-                    mode="instant", digest_hour=self.default_digest_hour, active=True, created=self._now(),
-                )
-                conn.execute(insert(chats).values(**values))
+        with self.store.transaction() as tx:
+            known = self.store.get_chat(chat_id, tx=tx)
+            if known is None:
+                chat = Chat(chat_id=chat_id, type=type, title=title, language=language or self.default_language,
+                            mode="instant", digest_hour=self.default_digest_hour, active=True, created=self._now())
+                self.store.add_chats([chat], tx=tx)
             else:
-                conn.execute(
-                    update(chats)
-                    .where(chats.c.chat_id == chat_id)
-                    .values(type=type, title=title or row.title, active=True, inactive_reason=None)
-                )
-            return chat_from_row(conn.execute(select(chats).where(chats.c.chat_id == chat_id)).one())
+                self.store.update_chat(chat_id, tx=tx, type=type, title=title or known.title, active=True,
+                                       inactive_reason=None)
+            stored = self.store.get_chat(chat_id, tx=tx)
+        assert stored is not None
+        return stored
 
     def get_chat(self, chat_id: int) -> Chat | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(select(chats).where(chats.c.chat_id == chat_id)).one_or_none()
-        return chat_from_row(row) if row is not None else None
+        return self.store.get_chat(chat_id)
 
     def list_chats(self, *, active: bool | None = True, topic: str | None = None) -> list[Chat]:
-        query = select(chats).order_by(chats.c.chat_id)
-        if active is not None:
-            query = query.where(chats.c.active == active)
-        if topic is not None:
-            query = query.where(
-                exists().where(and_(subscriptions.c.chat_id == chats.c.chat_id, subscriptions.c.topic == topic))
-            )
-        with self.store.engine.connect() as conn:
-            return [chat_from_row(row) for row in conn.execute(query)]
+        return self.store.list_chats(active=active, topic=topic)
 
-    def _set(self, chat_id: int, **values: Any) -> None:
-        with self._write() as conn:
-            _update_known_chat(conn, chat_id, **values)
+    def _set(self, chat_id: int, tx: Transaction | None = None, **values: Any) -> None:
+        if not self.store.update_chat(chat_id, tx=tx, **values):
+            raise KeyError(f"chat {chat_id} is not known; call upsert_chat first")
 
     def set_language(self, chat_id: int, language: str) -> None:
         if language not in ("vi", "en"):
@@ -149,69 +105,50 @@ class Subscribers:
             self.set_digest_hour(chat_id, digest_hour)
         # choosing a digest (or its hour) starts the count: the first one comes at the next such hour
         stamp = {"last_digest_at": self._now()} if mode == "digest" else {}
-        with self._write() as conn:
-            _update_known_chat(conn, chat_id, mode=mode, **stamp)
-            self._outbox.switch_mode(conn, chat_id, mode)
+        with self.store.transaction() as tx:
+            self._set(chat_id, tx, mode=mode, **stamp)
+            self._outbox.switch_mode(tx, chat_id, mode)
 
     def deactivate(self, chat_id: int, reason: str) -> int:
         """The chat blocked or removed the bot: stop sending, cancel what waits. Returns rows cancelled."""
-        with self._write() as conn:
-            return self._deactivate(conn, chat_id, reason, cancel_reason=reason)
+        with self.store.transaction() as tx:
+            return self._deactivate(tx, chat_id, reason, cancel_reason=reason)
 
-    def _deactivate(self, conn: Connection, chat_id: int, reason: str | None, *, cancel_reason: str) -> int:
-        conn.execute(update(chats).where(chats.c.chat_id == chat_id).values(active=False, inactive_reason=reason))
-        return self._outbox.cancel(conn, chat_id, cancel_reason, kinds=KINDS)
+    def _deactivate(self, tx: Transaction, chat_id: int, reason: str | None, *, cancel_reason: str) -> int:
+        self.store.update_chat(chat_id, tx=tx, active=False, inactive_reason=reason)
+        return self.store.cancel_deliveries(chat_id, cancel_reason, kinds=KINDS, tx=tx)
 
     def forget(self, chat_id: int) -> None:
         """/stop: delete every record of the chat."""
-        with self._write() as conn:
-            self._outbox.delete_chat(conn, chat_id)
-            conn.execute(delete(subscriptions).where(subscriptions.c.chat_id == chat_id))
-            conn.execute(delete(chats).where(chats.c.chat_id == chat_id))
+        self.store.delete_chat(chat_id)
         log.info("forgot chat", extra={"chat": chat_id})
 
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup with a new id: move its chat, topics and waiting rows."""
-        with self._write() as conn:
-            if conn.execute(select(chats.c.chat_id).where(chats.c.chat_id == new_id)).first() is None:
-                conn.execute(update(chats).where(chats.c.chat_id == old_id).values(chat_id=new_id, type="supergroup"))
-                conn.execute(update(subscriptions).where(subscriptions.c.chat_id == old_id).values(chat_id=new_id))
-            else:  # the supergroup is known already (e.g. /subscribe sent there first): merge into it
-                _merge_topics(conn, old_id, new_id)
-                conn.execute(delete(chats).where(chats.c.chat_id == old_id))
-            self._outbox.move_chat(conn, old_id, new_id)
+        self.store.move_chat(old_id, new_id)
 
     # ----------------------------------------------------------------- subscriptions
 
     def subscribe(self, chat_id: int, topic: str) -> bool:
         """Add a topic (the chat must exist). Returns False when it was already there."""
-        with self._write() as conn:
-            where = and_(subscriptions.c.chat_id == chat_id, subscriptions.c.topic == topic)
-            if conn.execute(select(literal(1)).where(where)).first() is not None:
-                return False
-            conn.execute(insert(subscriptions).values(chat_id=chat_id, topic=topic, created=self._now()))
-            return True
+        return self.store.add_subscriptions([(chat_id, topic)], now=self._now()) == 1
 
     def unsubscribe(self, chat_id: int, topic: str) -> int:
         """Remove a topic ("all" removes every subscription) and cancel the chat's waiting
         alerts no remaining topic still asks for. Returns the subscriptions removed."""
-        with self._write() as conn:
-            stmt = delete(subscriptions).where(subscriptions.c.chat_id == chat_id)
-            if topic != "all":
-                stmt = stmt.where(subscriptions.c.topic == topic)
-            removed = conn.execute(stmt).rowcount
-            remaining = _topics(conn, chat_id)
+        with self.store.transaction() as tx:
+            removed = self.store.remove_subscriptions(chat_id, None if topic == "all" else topic, tx=tx)
+            remaining = self.store.topics(chat_id, tx=tx)
             if not remaining:
-                self._outbox.cancel(conn, chat_id, "unsubscribed", kinds=("alert", "digest"))
+                self.store.cancel_deliveries(chat_id, "unsubscribed", kinds=("alert", "digest"), tx=tx)
             else:
-                self._outbox.cancel_unwanted(conn, chat_id, remaining)
+                self._outbox.cancel_unwanted(tx, chat_id, remaining)
             return removed
 
     def topics(self, chat_id: int) -> list[str]:
-        with self.store.engine.connect() as conn:
-            return _topics(conn, chat_id)
+        return self.store.topics(chat_id)
 
-    # ----------------------------------------------------------------- the outbox (see bot.outbox)
+    # ----------------------------------------------------------------- the outbox (see bot.delivery.outbox)
 
     def fan_out(self, *, limit: int = 500) -> int:
         """Turn every article not fanned out yet into alert rows. Returns the rows created."""
@@ -226,38 +163,45 @@ class Subscribers:
         return self._outbox.enqueue_text(chat_ids, text, kind=kind)
 
     def due_deliveries(self, now: float, *, limit: int) -> list[Delivery]:
-        """The oldest pending row of each chat whose time has come, oldest first."""
-        return self._outbox.due_deliveries(now, limit=limit)
+        """The oldest pending row of each chat whose time has come, oldest first; a row whose chat
+        is gone is sent as its id suggests (private chats have positive ids) in the default language."""
+        return [
+            dataclasses.replace(
+                row,
+                chat_type=row.chat_type or ("private" if row.chat_id > 0 else "supergroup"),
+                language=row.language or self.default_language,
+            )
+            for row in self.store.due_deliveries(now, limit=limit)
+        ]
 
     def next_due(self) -> float | None:
         """When the earliest pending row becomes due (Unix time), or None."""
-        return self._outbox.next_due()
+        return self.store.next_due()
 
     def pending_count(self) -> int:
-        return self._outbox.pending_count()
+        return self.store.pending_count()
 
     def is_pending(self, delivery_id: int) -> bool:
         """Whether the outbox row still waits to be sent."""
-        return self._outbox.is_pending(delivery_id)
+        return self.store.is_pending(delivery_id)
 
     def record(self, outcomes: Sequence[Outcome]) -> None:
         """Write delivery outcomes in one transaction (a blocked chat is also deactivated)."""
-        now = self._now()
-        with self._write() as conn:
-            self._outbox.write_outcomes(conn, outcomes, now)
+        with self.store.transaction() as tx:
+            self.store.record_outcomes(outcomes, now=self._now(), tx=tx)
             for o in outcomes:
                 if o.deactivate:
-                    self._deactivate(conn, o.chat_id, o.error, cancel_reason=f"chat inactive: {o.error}")
+                    self._deactivate(tx, o.chat_id, o.error, cancel_reason=f"chat inactive: {o.error}")
 
     def outbox_rows(self, *, chat_id: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Outbox rows as dicts, oldest first (for /stats details, the CLI and tests)."""
-        return self._outbox.rows(chat_id=chat_id, status=status)
+        return self.store.outbox_rows(chat_id=chat_id, status=status)
 
     def prune(self, older_than: dt.datetime) -> int:
         """Housekeeping: delete sent/failed/cancelled/digested rows created before ``older_than``."""
-        return self._outbox.prune(older_than)
+        return self.store.prune_outbox(older_than.astimezone(self.tz))  # created is stored in self.tz
 
-    # ----------------------------------------------------------------- digests (see bot.digests)
+    # ----------------------------------------------------------------- digests (see bot.delivery.digests)
 
     def due_digests(self, now: dt.datetime) -> list[Chat]:
         """Active digest chats whose hour has come today (local time) and that have not had
@@ -271,7 +215,7 @@ class Subscribers:
         render: Callable[[Sequence[tuple[StoredArticle, str]], str], list[str]] | None = None,
     ) -> int:
         """Bundle the chat's held alerts into digest messages (``render(items, lang)``, by
-        default ``bot.messages.render_digest``), in one transaction. Returns messages queued."""
+        default ``bot.texts.messages.render_digest``), in one transaction. Returns messages queued."""
         return digests.release_digest(self._outbox, chat, now, source_name=self.source_name, render=render)
 
     def source_name(self, source_id: str) -> str:
@@ -280,34 +224,4 @@ class Subscribers:
     # ----------------------------------------------------------------- inspection
 
     def stats(self) -> Stats:
-        with self.store.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(chats)).scalar_one()
-            active = conn.execute(select(func.count()).select_from(chats).where(chats.c.active == True)).scalar_one()  # noqa: E712
-            topic_q = (
-                select(subscriptions.c.topic, func.count())
-                .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
-                .where(chats.c.active == True)  # noqa: E712
-                .group_by(subscriptions.c.topic)
-            )
-            by_topic = {topic: n for topic, n in conn.execute(topic_q)}
-            by_status = self._outbox.count_by_status(conn)
-        return Stats(chats=total, active=active, by_topic=by_topic, by_status=by_status)
-
-
-def _update_known_chat(conn: Connection, chat_id: int, **values: Any) -> None:
-    if conn.execute(update(chats).where(chats.c.chat_id == chat_id).values(**values)).rowcount == 0:
-        raise KeyError(f"chat {chat_id} is not known; call upsert_chat first")
-
-
-def _merge_topics(conn: Connection, old_id: int, new_id: int) -> None:
-    """Give ``new_id`` the topics of ``old_id`` it lacks, and drop ``old_id``'s."""
-    have = set(_topics(conn, new_id))
-    for row in conn.execute(select(subscriptions).where(subscriptions.c.chat_id == old_id)).all():
-        if row.topic not in have:
-            conn.execute(insert(subscriptions).values(chat_id=new_id, topic=row.topic, created=row.created))
-    conn.execute(delete(subscriptions).where(subscriptions.c.chat_id == old_id))
-
-
-def _topics(conn: Connection, chat_id: int) -> list[str]:
-    query = select(subscriptions.c.topic).where(subscriptions.c.chat_id == chat_id).order_by(subscriptions.c.topic)
-    return list(conn.execute(query).scalars())
+        return self.store.subscriber_stats()

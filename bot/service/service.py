@@ -41,7 +41,8 @@ from bot.commands.runtime import (
 )
 from bot.service.web import FeedLink, WebConfig, create_app, start_server
 from bot.service.worker_thread import Stopping, in_daemon_thread
-from feeds.errors import ConfigError, DeliveryError, FeedbotError
+from bot.delivery.errors import DeliveryError
+from feeds.errors import ConfigError, FeedbotError
 from feeds.models import RefreshResult, Source
 
 __all__ = [  # health_notice, health_report and in_daemon_thread stay importable from here too

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.delivery.subscribers import Subscribers
 from feeds.models import Article, Event, EventKind, Recommendation, StoredArticle
-from feeds.store import Store, database_url
+from feeds.store import Chat, Store, database_url
 from tests.support import factories
 
 TZ = factories.TZ
@@ -57,15 +57,12 @@ def add_article(store: Store, n: int, *, seed: bool = False, **kw: object) -> St
 
 def add_subscribers(subs: Subscribers, chat_ids: range | list[int], topic: str = "all", **chat: object) -> None:
     """Many subscribers at once (one transaction), for the crash test and the benchmark."""
-    from sqlalchemy import insert
-
-    from bot.subscriber_tables import chats, subscriptions
-
-    rows = [
-        dict(chat_id=c, type=chat.get("type", "private"), title=None, language=chat.get("language", "vi"),
+    store = subs.store
+    chats = [
+        Chat(chat_id=c, type=str(chat.get("type", "private")), title=None, language=str(chat.get("language", "vi")),
              mode="instant", digest_hour=8, active=True, created=NOW)
         for c in chat_ids
     ]
-    with subs.store.engine.begin() as conn:
-        conn.execute(insert(chats), rows)
-        conn.execute(insert(subscriptions), [dict(chat_id=c, topic=topic, created=NOW) for c in chat_ids])
+    with store.transaction() as tx:
+        store.add_chats(chats, tx=tx)
+        store.add_subscriptions([(c.chat_id, topic) for c in chats], now=NOW, tx=tx)
