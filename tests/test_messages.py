@@ -20,7 +20,6 @@ from bot.texts.admin import render_health, render_stats
 from bot.texts.messages import (
     MAX_MESSAGE_LENGTH,
     as_of,
-    format_date_range,
     pack,
     render_alert,
     render_digest,
@@ -28,6 +27,7 @@ from bot.texts.messages import (
     shorten,
     visible_length,
 )
+from feeds.present import format_date_range
 from feeds.models import (
     SourceHealth,
     DatePrecision,

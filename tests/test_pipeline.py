@@ -11,7 +11,7 @@ import pytest
 from feeds.fetch import Fetcher
 from feeds.models import FetchSettings, ListingSelectors
 from feeds.pipeline import refresh_source, refresh_sources
-from feeds.config.sources import load_sources
+from feeds.config import load_sources
 from feeds.store import Store, database_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -259,3 +259,43 @@ def test_site_without_validators_is_not_re_fetched_when_its_listing_is_unchanged
     demo_site.reset_log()
     edited = refresh_source(source, store=store, fetcher=fetcher, now=NOW)
     assert edited.not_modified == 0 and edited.article_fetches > 0  # a changed listing: re-checked
+
+
+# --------------------------------------------------------------------------- one scrape -> publish path
+
+
+def test_scrape_and_publish_refreshes_then_publishes_every_listed_source(demo_site, store, fetcher, tmp_path):
+    from feeds.cycle import scrape_and_publish
+    from feeds.publish import FeedFiles
+
+    vi, en = shipped(demo_site), shipped(demo_site, "vncpc-en", "/en/news/")
+    feeds = FeedFiles(tmp_path / "public", base_url="http://127.0.0.1:8080", max_entries=50)
+    changes = []
+    run = scrape_and_publish([vi], store=store, fetcher=fetcher, feeds=feeds, listed=lambda: [vi, en],
+                             on_health=lambda source, before, after: changes.append((source.id, after.last_run)))
+    assert [r.source_id for r in run.results] == [vi.id] and run.results[0].new
+    assert changes and changes[0][0] == vi.id and changes[0][1] is not None  # health after the run
+    names = sorted(p.name for p in run.published)
+    assert "vncpc-en.atom" in names and "vncpc-vi.atom" in names and "feeds.opml" in names
+    assert run.publish_error is None
+
+    again = scrape_and_publish([vi], store=store, fetcher=fetcher, feeds=feeds, listed=lambda: [vi, en],
+                               publish_unchanged=False)
+    assert not again.results[0].new and again.published is None  # nothing new: the feeds are left alone
+    stopped = scrape_and_publish([vi, en], store=store, fetcher=fetcher, feeds=None, listed=lambda: [vi, en],
+                                 should_stop=lambda: True)
+    assert stopped.results == () and stopped.published is None
+
+
+def test_scrape_and_publish_returns_a_publish_failure_after_storing(demo_site, store, fetcher, tmp_path):
+    from feeds.cycle import scrape_and_publish
+    from feeds.errors import PublishError
+    from feeds.publish import FeedFiles
+
+    blocker = tmp_path / "public"
+    blocker.write_text("a file where the public folder should be")
+    source = shipped(demo_site)
+    run = scrape_and_publish([source], store=store, fetcher=fetcher, listed=lambda: [source],
+                             feeds=FeedFiles(blocker, base_url="http://127.0.0.1:8080", max_entries=50))
+    assert isinstance(run.publish_error, PublishError) and run.published is None
+    assert run.results[0].new and store.articles(source_id=source.id)  # stored all the same

@@ -24,7 +24,7 @@ from protego import Protego
 from feeds.errors import ScrapeError
 from feeds.models import Article, ArticleSelectors, Language, ListingSelectors, Source
 from feeds.scrape import canonical_url, explain_article, explain_listing, parse_article, parse_listing
-from feeds.config.sources import load_sources
+from feeds.config import load_sources
 from feeds.text import decode_html
 
 REPO = Path(__file__).resolve().parents[1]

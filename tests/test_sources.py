@@ -9,7 +9,7 @@ import pytest
 
 from feeds.errors import ConfigError
 from feeds.models import ArticleSelectors, Language, ListingSelectors
-from feeds.config.sources import load_sources, parse_sources
+from feeds.config import load_sources, parse_sources
 
 REPO = Path(__file__).resolve().parents[1]
 

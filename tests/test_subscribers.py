@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery.outbox import Outcome, article_topics
+from bot.delivery.outbox import Outcome
 from bot.delivery.subscribers import Subscribers
+from feeds.present import article_topics
 from tests.support.delivery import TZ, add_article, add_subscribers, make_article, open_store
 
 
@@ -37,8 +38,8 @@ def _chat(subs, chat_id, *topics, **kw):
 def test_topics_of_an_article(store):
     plain = add_article(store, 1)
     rich = add_article(store, 2, events=True, recommendations=True, source_id="moit")
-    assert article_topics(plain) == ("all", "vncpc")
-    assert article_topics(rich) == ("all", "moit", "events", "recommendations")
+    assert article_topics(plain.article) == ("all", "vncpc")
+    assert article_topics(rich.article) == ("all", "moit", "events", "recommendations")
 
 
 def test_fan_out_one_row_per_matching_active_chat(subs, store):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import json
 import logging
 import os
@@ -15,7 +14,6 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from bot.cli.jsonout import jsonable
 from bot.service.logs import configure_logging
@@ -38,7 +36,7 @@ class Context:
     data_dir: Path
 
     def sources(self) -> tuple[Source, ...]:
-        from feeds.config.sources import load_sources
+        from feeds.config import load_sources
 
         return load_sources(self.sources_path)
 
@@ -51,6 +49,12 @@ class Context:
         from feeds.fetch import Fetcher
 
         return Fetcher(self.settings.fetch_settings)
+
+    def feed_files(self):  # -> feeds.publish.FeedFiles
+        from feeds.publish import FeedFiles
+
+        s = self.settings
+        return FeedFiles(self.data_dir / "public", base_url=s.public_base_url, max_entries=s.feeds.max_entries)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -166,7 +170,7 @@ def _progress(source_id: str, done: int, total: int) -> None:
 
 
 def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
-    from feeds.pipeline import refresh_sources
+    from feeds.cycle import scrape_and_publish
 
     configured = ctx.sources()
     sources = _select(configured, args.source, ctx.sources_path)
@@ -176,10 +180,12 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
         store = ctx.open_store()
         stack.callback(store.close)
         fetcher = stack.enter_context(ctx.fetcher())
-        results = refresh_sources(sources, store=store, fetcher=fetcher, progress=_progress,
-                                  include_paused=bool(args.source))
-        if not args.no_publish:
-            _publish(ctx, store, sources=configured)
+        run = scrape_and_publish(sources, store=store, fetcher=fetcher, progress=_progress,
+                                 feeds=None if args.no_publish else ctx.feed_files(), listed=lambda: configured,
+                                 include_paused=bool(args.source))
+        if run.publish_error is not None:
+            raise run.publish_error
+    results = run.results
     print(f"{'source':<20} {'pages':>5} {'304':>4} {'new':>4} {'changed':>7} {'failed':>6} {'broken':>6} status")
     for r in results:
         c = r.counts()
@@ -205,19 +211,11 @@ def run_status(result: RefreshResult) -> str:
     return "ok"
 
 
-def _publish(ctx: Context, store: Any, *, sources: Sequence[Source]) -> list[Path]:
-    from feeds.publish import publish_all
-
-    s = ctx.settings
-    return publish_all(store, sources, ctx.data_dir / "public", base_url=s.public_base_url,
-                       max_entries=s.feeds.max_entries)
-
-
 def cmd_publish(ctx: Context, args: argparse.Namespace) -> int:
     sources = ctx.sources()
     store = ctx.open_store()
     try:
-        paths = _publish(ctx, store, sources=sources)
+        paths = ctx.feed_files().write(store, sources)
     finally:
         store.close()
     print(f"wrote {len(paths)} files under {ctx.data_dir / 'public'}")

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts.i18n import t
+from feeds.present import TOPICS
 
-FIXED_TOPICS = ("all", "events", "recommendations")
 _MAX_CALLBACK_DATA = 64  # bytes
 
 
 def topic_label(lang: str, topic: str, names: Mapping[str, str]) -> str:
-    if topic in FIXED_TOPICS:
+    if topic in TOPICS:
         return t(lang, f"topic_{topic}")
     return t(lang, "topic_source", name=names.get(topic, topic))
 
@@ -68,7 +68,6 @@ def confirm_keyboard(lang: str, yes_key: str, yes: str, no: str) -> InlineKeyboa
 
 
 __all__ = [
-    "FIXED_TOPICS",
     "confirm_keyboard",
     "hour_keyboard",
     "keyboard",

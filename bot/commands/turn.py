@@ -21,9 +21,10 @@ from telegram.ext import ContextTypes
 
 from bot.texts.length import fit
 from bot.texts.i18n import pick_language, t
-from bot.commands.keyboards import FIXED_TOPICS, plain
+from bot.commands.keyboards import plain
 from bot.commands.throttle import Throttle
 from feeds.models import Source
+from feeds.present import TOPICS
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class Deps:
         return {s.id: s.name for s in self.hooks.sources()}
 
     def topics(self) -> tuple[str, ...]:
-        return FIXED_TOPICS + tuple(self.source_names())
+        return TOPICS + tuple(self.source_names())
 
 
 def chat_language(update: Update, deps: Deps) -> str:

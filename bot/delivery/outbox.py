@@ -1,6 +1,6 @@
-"""Who gets what: the topics of an article, fan-out of new articles into alert rows, ready-made
-messages, and what happens to a chat's waiting alerts when its topics or mode change. The rows
-themselves are kept by the store (``feeds.store.outbox``); nothing here writes SQL.
+"""Who gets what: fan-out of new articles into alert rows (by ``feeds.present.article_topics``),
+ready-made messages, and what happens to a chat's waiting alerts when its topics or mode change.
+The rows themselves are kept by the store (``feeds.store.outbox``); nothing here writes SQL.
 
 Fan-out runs inside ``Store.fan_out``'s transaction, so an article is marked fanned out exactly
 when its outbox rows exist. Methods taking a ``tx`` join the caller's transaction
@@ -15,28 +15,12 @@ from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from feeds.models import StoredArticle
+from feeds.present import article_topics, topics_of
 from feeds.store import Delivery, Outcome, Store, Transaction
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Delivery", "Outbox", "Outcome", "article_topics", "topics_of"]
-
-
-def topics_of(source_id: str, *, has_events: bool, has_recommendations: bool) -> tuple[str, ...]:
-    """The topics an article belongs to: "all", its source id, and "events"/"recommendations"."""
-    topics = ["all", source_id]
-    if has_events:
-        topics.append("events")
-    if has_recommendations:
-        topics.append("recommendations")
-    return tuple(topics)
-
-
-def article_topics(stored: StoredArticle) -> tuple[str, ...]:
-    """:func:`topics_of` a stored article."""
-    extraction = stored.article.extraction
-    return topics_of(stored.article.source_id, has_events=bool(extraction.events),
-                     has_recommendations=bool(extraction.recommendations))
+__all__ = ["Delivery", "Outbox", "Outcome"]
 
 
 class Outbox:
@@ -59,7 +43,7 @@ class Outbox:
         def plan(tx: Transaction, pending: Sequence[StoredArticle]) -> None:
             nonlocal created
             for stored in pending:
-                created += self.store.queue_alerts(stored.id, article_topics(stored), now=self.now(), tx=tx)
+                created += self.store.queue_alerts(stored.id, article_topics(stored.article), now=self.now(), tx=tx)
 
         while self.store.fan_out(plan, limit=limit):
             pass

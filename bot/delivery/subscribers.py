@@ -3,7 +3,7 @@ handlers, the sender and the service use. The rows live in the store (``feeds.st
 module holds the rules (defaults, validation, what a change does to the waiting alerts) and
 calls store methods only.
 
-- ``bot.delivery.outbox``: the topics of an article, fan-out, ready-made messages;
+- ``bot.delivery.outbox``: fan-out, ready-made messages, what a change does to waiting alerts;
 - ``bot.delivery.digests``: which digest chats are due, and bundling their held alerts.
 
 A change to a chat and to its waiting outbox rows commits in one transaction.
@@ -19,18 +19,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery import digests
-from bot.delivery.outbox import Delivery, Outbox, Outcome, article_topics
+from bot.delivery.outbox import Delivery, Outbox, Outcome
 from feeds.models import DEFAULT_TIMEZONE, StoredArticle
+from feeds.present import TOPICS
 from feeds.store import KINDS, MODES, OPEN, Chat, Stats, Store, Transaction
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("all", "events", "recommendations")  # plus any source id
 GROUP_TYPES = frozenset({"group", "supergroup", "channel"})
 
 __all__ = [
     "GROUP_TYPES", "KINDS", "MODES", "OPEN", "TOPICS",
-    "Chat", "Delivery", "Outcome", "Stats", "Subscribers", "article_topics",
+    "Chat", "Delivery", "Outcome", "Stats", "Subscribers",
 ]
 
 

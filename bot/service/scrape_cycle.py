@@ -1,7 +1,9 @@
 """The blocking part of one scrape cycle, run in the service's worker thread:
 
-    for each source: refresh_sources -> tell the admins when it broke or recovered
-    then: publish the feeds (first cycle, or when something changed) -> fan out to the outbox
+    feeds.cycle.scrape_and_publish (the same path as ``feedbot scrape``):
+        for each source: refresh it -> tell the admins when it broke or recovered
+        then: publish the feeds (first cycle, or when something changed)
+    then: fan out to the outbox
 
 A publish failure is logged and never holds back the alerts. When the service stops, the scrape
 ends at the next article (:class:`bot.worker_thread.Stopping`).
@@ -17,7 +19,6 @@ from typing import Any
 
 from bot.service.health import health_notice
 from bot.service.worker_thread import Stopping
-from feeds.errors import PublishError
 from feeds.models import RefreshResult, Source, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -35,37 +36,26 @@ class ScrapeCycle:
 
     def run(self, sources: Sequence[Source], include_paused: bool = False) -> list[RefreshResult]:
         """Scrape ``sources``, publish, fan out; returns one result per source that ran."""
-        from feeds.pipeline import refresh_sources
+        from feeds.cycle import scrape_and_publish
+        from feeds.publish import FeedFiles
 
-        results = []
-        for source in sources:
-            if self.halt.is_set():
-                break
-            before = self.store.source_health(source.id)
-            ran = refresh_sources([source], store=self.store, fetcher=self.fetcher, progress=self._progress,
-                                  include_paused=include_paused)
-            if ran:
-                results += ran
-                self._notify_admins(source, before, self.store.source_health(source.id))
-        if not self.published or any(r.new or r.changed for r in results):
-            try:
-                self._publish()
-                self.published = True
-            except PublishError as exc:  # the alerts must not wait for a full disk
-                log.error("feeds not published: %s", exc)
+        s = self.settings
+        run = scrape_and_publish(
+            sources, store=self.store, fetcher=self.fetcher, progress=self._progress, include_paused=include_paused,
+            feeds=FeedFiles(self.public_dir, base_url=s.public_base_url, max_entries=s.feeds.max_entries),
+            listed=self.sources, publish_unchanged=not self.published, on_health=self._notify_admins,
+            should_stop=self.halt.is_set,
+        )
+        if run.publish_error is not None:  # the alerts must not wait for a full disk
+            log.error("feeds not published: %s", run.publish_error)
+        elif run.published is not None:
+            self.published = True
         self.subs.fan_out()
-        return results
+        return list(run.results)
 
     def _progress(self, source_id: str, done: int, total: int) -> None:
         if self.halt.is_set():
             raise Stopping()
-
-    def _publish(self) -> None:
-        from feeds.publish import publish_all
-
-        s = self.settings
-        publish_all(self.store, self.sources(), self.public_dir, base_url=s.public_base_url,
-                    max_entries=s.feeds.max_entries)
 
     def _notify_admins(self, source: Source, before: SourceHealth, after: SourceHealth) -> None:
         text = health_notice(before, after, source.name, self.settings.telegram.language)

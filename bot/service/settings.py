@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.models import DEFAULT_TIMEZONE, FetchSettings
-from feeds.config.sources import read_toml
+from feeds.config.files import read_toml
 
 
 @dataclass(frozen=True, slots=True)

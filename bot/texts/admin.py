@@ -1,5 +1,5 @@
 """Telegram texts for admins: /stats and /sources (pure). The "source broken / recovered" alert is
-:func:`bot.health.health_notice`."""
+:func:`bot.service.health.health_notice`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.texts.i18n import MONTHS_EN, escape, t
+from bot.texts.i18n import escape, t
 from bot.texts.length import fit, pack, shorten
 from feeds.models import SourceHealth
+from feeds.present import MONTHS_EN
 
 
 def format_time(when: dt.datetime | None, *, lang: str, tz: ZoneInfo) -> str:
@@ -26,7 +27,7 @@ def format_time(when: dt.datetime | None, *, lang: str, tz: ZoneInfo) -> str:
 def render_stats(stats: Any, health: Sequence[SourceHealth], *, lang: str, tz: ZoneInfo) -> str:
     """/stats: subscribers (by topic), outbox pending/failed, articles, last run per source.
 
-    ``stats`` is a ``bot.subscribers.Stats`` (chats, active, by_topic, by_status).
+    ``stats`` is a ``feeds.store.Stats`` (chats, active, by_topic, by_status).
     """
     lines = [
         t(lang, "stats_heading"),

@@ -48,11 +48,6 @@ def t(lang: str | None, key: str, /, **values: object) -> str:
     return template.format_map(safe)
 
 
-MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-
 _VI: Mapping[str, str] = {
     # ---- summaries
     "organizers": "Đơn vị tổ chức: {names}",

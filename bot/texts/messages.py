@@ -2,9 +2,10 @@
 
 Every value taken from an article is escaped; the only tags used are ``b``, ``i`` and ``a``.
 No function here returns a message longer than :data:`MAX_MESSAGE_LENGTH` as Telegram counts it
-(see :mod:`bot.telegram_text`). When an alert is too long its body is shortened step by step
+(see :mod:`bot.texts.length`). Dates, places and event names read as everywhere else
+(:mod:`feeds.present`). When an alert is too long its body is shortened step by step
 (fewer and shorter recommendations, a shorter summary...) while the title and the link to the
-article stay. Admin texts (/stats, /sources) are in :mod:`bot.admin_texts`.
+article stay. Admin texts (/stats, /sources) are in :mod:`bot.texts.admin`.
 """
 
 from __future__ import annotations
@@ -13,72 +14,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.texts.i18n import MONTHS_EN, escape, t
+from bot.texts.i18n import escape, t
 from bot.texts.length import MAX_MESSAGE_LENGTH, SEPARATOR, fit, pack, shorten, visible_length
-from feeds.models import DatePrecision, Event, EventStatus, Recommendation, StoredArticle
-from feeds.extract.places import describe_place
-from feeds.publish import display_name
-
-
-# --------------------------------------------------------------------------- dates
-
-
-def format_date_range(
-    start: dt.date | None,
-    end: dt.date | None = None,
-    *,
-    lang: str,
-    precision: DatePrecision = DatePrecision.DAY,
-) -> str:
-    """"26–27/5/2007" (vi) / "26–27 May 2007" (en); month precision "tháng 5/2007" / "May 2007"."""
-    if start is None:
-        return ""
-    if end is None or end <= start:
-        end = start
-    if precision == DatePrecision.MONTH:
-        return _month_range(start, end, lang)
-    if lang == "en":
-        return _day_range_en(start, end)
-    return _day_range_vi(start, end)
-
-
-def _day_range_vi(start: dt.date, end: dt.date) -> str:
-    if start == end:
-        return f"{start.day}/{start.month}/{start.year}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day}/{end.month}/{end.year}"
-    if start.year == end.year:
-        return f"{start.day}/{start.month}–{end.day}/{end.month}/{end.year}"
-    return f"{start.day}/{start.month}/{start.year}–{end.day}/{end.month}/{end.year}"
-
-
-def _day_range_en(start: dt.date, end: dt.date) -> str:
-    def month(d: dt.date) -> str:
-        return MONTHS_EN[d.month - 1]
-
-    if start == end:
-        return f"{start.day} {month(start)} {start.year}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {month(end)} {end.year}"
-    if start.year == end.year:
-        return f"{start.day} {month(start)} – {end.day} {month(end)} {end.year}"
-    return f"{start.day} {month(start)} {start.year} – {end.day} {month(end)} {end.year}"
-
-
-def _month_range(start: dt.date, end: dt.date, lang: str) -> str:
-    same_month = (start.year, start.month) == (end.year, end.month)
-    if lang == "en":
-        first = MONTHS_EN[start.month - 1]
-        if same_month:
-            return f"{first} {start.year}"
-        if start.year == end.year:
-            return f"{first}–{MONTHS_EN[end.month - 1]} {end.year}"
-        return f"{first} {start.year} – {MONTHS_EN[end.month - 1]} {end.year}"
-    if same_month:
-        return f"tháng {start.month}/{start.year}"
-    if start.year == end.year:
-        return f"tháng {start.month}–{end.month}/{end.year}"
-    return f"tháng {start.month}/{start.year}–{end.month}/{end.year}"
+from feeds.models import Event, EventStatus, Recommendation, StoredArticle
+from feeds.present import display_name, event_place, event_when
 
 
 # --------------------------------------------------------------------------- alerts
@@ -156,9 +95,7 @@ def _events_block(events: Sequence[Event], lang: str, budget: _Budget) -> str:
 def _event_lines(event: Event, lang: str, width: int) -> list[str]:
     """"📅 date · 📍 place · 👥 participants" and an organizers line (escaped)."""
     parts = []
-    when = format_date_range(event.start, event.end, lang=lang, precision=event.precision)
-    if when and event.time_of_day is not None:
-        when += f", {event.time_of_day:%H:%M}"
+    when = event_when(event, lang)
     if when and event.status == EventStatus.UPCOMING:
         when += f" ({t(lang, 'upcoming')})"
     if when:
@@ -173,10 +110,6 @@ def _event_lines(event: Event, lang: str, width: int) -> list[str]:
         names = shorten(", ".join(event.organizers), width)
         lines.append(f"🏛 {t(lang, 'organizers', names=names)}")
     return lines
-
-
-def event_place(event: Event) -> str:
-    return describe_place(event.location, event.province)
 
 
 def _recommendations_block(
@@ -270,9 +203,7 @@ def _event_entry(stored: StoredArticle, event: Event, lang: str) -> str:
 __all__ = [
     "MAX_MESSAGE_LENGTH",
     "as_of",
-    "event_place",
     "fit",
-    "format_date_range",
     "pack",
     "render_alert",
     "render_digest",

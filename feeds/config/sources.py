@@ -1,4 +1,4 @@
-"""Load and validate ``config/sources.toml``, the admin's list of news sites.
+"""Validate ``config/sources.toml``, the admin's list of news sites (pure: ``files`` reads it).
 
 The file is a list of ``[[sources]]`` tables; each one becomes a ``feeds.models.Source``.
 Every problem names the file, the source id (or its position when the id is missing) and
@@ -55,10 +55,8 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Collection, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,28 +80,6 @@ MAX_PAGES_LIMIT = 50
 Check = Callable[[str], "str | None"]
 _TOML_TYPES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
                list: "an array", dict: "a table"}
-
-
-def load_sources(path: Path | str) -> tuple[Source, ...]:
-    """Read and validate a sources file; raise ``ConfigError`` naming every problem."""
-    data = read_toml(path, missing="file not found; pass --sources FILE or set FEEDBOT_SOURCES")
-    return parse_sources(data, where=str(path))
-
-
-def read_toml(path: Path | str, *, missing: str) -> dict[str, Any]:
-    """A TOML file admins edit (a byte order mark allowed); every failure a ``ConfigError``."""
-    where = str(path)
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.loads(fh.read().decode("utf-8-sig"))  # -sig: Notepad's byte order mark
-    except FileNotFoundError:
-        raise ConfigError(missing, where=where) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", where=where) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason}); save it as UTF-8", where=where) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}; fix the syntax there", where=where) from None
 
 
 def parse_sources(data: Mapping[str, Any], *, where: str) -> tuple[Source, ...]:

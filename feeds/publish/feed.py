@@ -1,0 +1,136 @@
+"""Stored articles -> Atom 1.0 and RSS 2.0 documents (feedgen), pure and deterministic: the same
+articles give the same bytes (no wall clock, a fixed generator, a fixed epoch for an empty feed).
+
+Entry identity is the article's canonical URL (Atom ``<id>``, RSS ``<guid isPermaLink="true">``),
+so an edited article updates its entry instead of adding one. Times are shown in the feed's
+timezone (+07:00 for VNCPC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feeds.models import DEFAULT_TIMEZONE, Article, StoredArticle
+from feeds.publish.entries import (
+    GENERATOR_URI,
+    TOPICS_SCHEME,
+    clean_body,
+    entry_categories,
+    entry_summary,
+    entry_updated,
+    facts_html,
+    topic_label,
+)
+from feeds.publish.entries import clean_xml_text as _x
+
+GENERATOR = "vncpc-feedbot"
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ARTICLE_TEXT = tuple(f"{_ATOM}{tag}" for tag in ("title", "summary", "content"))
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Feed-level data. ``feed_id`` is the Atom ``<id>`` (publish_all uses the Atom feed's URL);
+    ``author`` (default: the title) covers entries without one; times show in ``timezone``."""
+
+    feed_id: str
+    title: str
+    subtitle: str
+    self_url: str
+    site_url: str
+    language: str = "vi"
+    author: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+
+
+def _newest_first(entries: Sequence[StoredArticle]) -> list[StoredArticle]:
+    return sorted(entries, key=lambda s: (s.article.published, s.id), reverse=True)
+
+
+def _add_categories(fe: FeedEntry, article: Article, feed_language: str) -> None:
+    """The page's own categories as they are; our topics with a scheme and a label in the feed's
+    language (RSS shows the label, with the scheme as ``domain``)."""
+    for term in entry_categories(article):
+        label = topic_label(term, feed_language)
+        if label is not None:
+            fe.category(term=term, scheme=TOPICS_SCHEME, label=label)
+        else:
+            fe.category(term=term)
+
+
+def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str) -> None:
+    article = stored.article
+    fe = fg.add_entry(order="append")  # feedgen prepends by default
+    fe.id(_x(article.url))
+    fe.guid(_x(article.url), permalink=True)
+    fe.title(_x(article.title))
+    fe.link(href=_x(article.url), rel="alternate")
+    fe.published(article.published.astimezone(tz))
+    fe.updated(entry_updated(stored).astimezone(tz))
+    if article.author:
+        fe.author(name=_x(article.author))  # Atom <author>; RSS <author> needs an e-mail address
+        fe.dc.dc_creator(_x(article.author))  # so RSS gets <dc:creator>
+    if article.language.value != feed_language:
+        fe.dc.dc_language(article.language.value)  # RSS; Atom gets xml:lang (_mark_languages)
+    _add_categories(fe, article, feed_language)
+    summary = _x(entry_summary(article))
+    if summary:
+        fe.summary(summary)
+        fe.description(escape(summary))  # RSS <description> is HTML
+    fe.content(_x(facts_html(article) + clean_body(article.body_html, article.url)), type="html")
+
+
+def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> FeedGenerator:
+    tz = ZoneInfo(meta.timezone)
+    ordered = _newest_first(entries)
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)  # <dc:creator> in RSS only; Atom has <author>
+    fg.id(_x(meta.feed_id))
+    fg.title(_x(meta.title))
+    fg.subtitle(_x(meta.subtitle or meta.title))
+    fg.author(name=_x(meta.author or meta.title))
+    fg.link(href=_x(meta.self_url), rel="self", type=self_type)
+    fg.link(href=_x(meta.site_url), rel="alternate")  # last link() = RSS channel <link>
+    fg.language(meta.language)
+    fg.generator(GENERATOR, uri=GENERATOR_URI)
+    newest = max((entry_updated(s).astimezone(tz) for s in ordered), default=EMPTY_FEED_UPDATED)
+    fg.updated(newest)  # also RSS lastBuildDate; never the wall clock
+    for stored in ordered:
+        _add_entry(fg, stored, tz, meta.language)
+    return fg
+
+
+def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
+    """An Atom 1.0 document, newest entry first; the text of an entry in another language than
+    the feed's carries its own ``xml:lang``."""
+    data = bytes(_feed(entries, meta, "application/atom+xml").atom_str(pretty=True))
+    return _mark_languages(data, [s.article.language.value for s in _newest_first(entries)], meta.language)
+
+
+def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -> bytes:
+    """``xml:lang`` on the title, summary and content of the n-th ``<entry>`` when its language
+    differs (feedgen cannot set it). Not on the entry itself: its category labels are in the
+    feed's language."""
+    if all(language == feed_language for language in languages):
+        return atom  # nothing to mark: feedgen's bytes as they are
+    root = etree.fromstring(atom, etree.XMLParser(remove_blank_text=True))
+    for entry, language in zip(root.iterfind(f"{_ATOM}entry"), languages, strict=True):
+        if language != feed_language:
+            for text in entry.iterchildren(*_ARTICLE_TEXT):
+                text.set(_XML_LANG, language)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
+    """An RSS 2.0 document, newest item first (content:encoded carries the HTML)."""
+    return bytes(_feed(entries, meta, "application/rss+xml").rss_str(pretty=True))

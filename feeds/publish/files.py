@@ -1,0 +1,119 @@
+"""The edge of publishing: read the store, render every feed, write the files atomically.
+
+``publish_all`` is the only function of ``feeds.publish`` that does I/O; the renderers it calls
+(``feed``, ``ical``, ``opml``) take values and return bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feeds.errors import PublishError
+from feeds.models import Source, StoredArticle
+from feeds.publish.feed import FeedMeta, build_atom, build_rss
+from feeds.publish.ical import build_ics
+from feeds.publish.opml import build_opml
+
+if TYPE_CHECKING:
+    from feeds.store import Store
+
+log = logging.getLogger(__name__)
+
+ICS_MAX_ARTICLES = 1000
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically (temp file in the same folder, fsync, rename).
+    Returns False, touching nothing, when the file already holds these bytes."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise PublishError(f"cannot read {path}: {exc}; check the public folder's permissions") from exc
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise PublishError(f"cannot write in {path.parent}: {exc}; check that it is writable") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise PublishError(f"cannot write {path}: {exc}; check free space and permissions") from exc
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFiles:
+    """Where the feeds go and what they hold: ``public_dir`` (feeds/ and feeds.opml), the public
+    ``base_url`` their links use, at most ``max_entries`` entries per feed."""
+
+    public_dir: Path
+    base_url: str
+    max_entries: int
+
+    def write(self, store: Store, sources: Sequence[Source]) -> list[Path]:
+        """:func:`publish_all` with these settings."""
+        return publish_all(store, sources, self.public_dir, base_url=self.base_url, max_entries=self.max_entries)
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedSpec:
+    name: str  # file name without extension
+    meta: FeedMeta  # self_url / feed_id are filled per format
+    entries: Sequence[StoredArticle]
+    formats: tuple[str, ...] = ("atom", "rss")
+
+
+def _specs(store: Store, sources: Sequence[Source], base: str, max_entries: int) -> Iterator[_FeedSpec]:
+    home = f"{base}/"
+    for source in sources:
+        subtitle = f"News from {source.name}" if source.language.value == "en" else f"Tin mới từ {source.name}"
+        meta = FeedMeta("", source.name, subtitle, "", source.url, source.language.value, source.name, source.timezone)
+        yield _FeedSpec(source.id, meta, store.articles(source_id=source.id, limit=max_entries))
+    names = ", ".join(s.name for s in sources)
+    everything = FeedMeta("", "Tất cả tin – vncpc-feedbot", f"Tin mới từ mọi nguồn: {names}", "", home)
+    yield _FeedSpec("all", everything, store.articles(limit=max_entries))
+    events = FeedMeta("", "Sự kiện – vncpc-feedbot", "Tin bài về hội nghị, hội thảo, tập huấn và sự kiện khác", "", home)
+    yield _FeedSpec("events", events, store.articles(with_events=True, limit=max_entries), ("atom",))
+    recs = FeedMeta("", "Kiến nghị – vncpc-feedbot", "Tin bài có kiến nghị, đề xuất, giải pháp", "", home)
+    yield _FeedSpec("recommendations", recs, store.articles(with_recommendations=True, limit=max_entries), ("atom",))
+
+
+def publish_all(
+    store: Store, sources: Sequence[Source], public_dir: Path, *, base_url: str, max_entries: int
+) -> list[Path]:
+    """Write every feed under ``public_dir/feeds/`` and ``public_dir/feeds.opml``.
+    Returns every published path (unchanged files are left untouched)."""
+    base = base_url.rstrip("/")
+    feeds_dir = public_dir / "feeds"
+    outputs: list[tuple[Path, bytes]] = []
+    listed: list[FeedMeta] = []
+    for spec in _specs(store, sources, base, max_entries):
+        for fmt in spec.formats:
+            url = f"{base}/feeds/{spec.name}.{fmt}"
+            atom_url = f"{base}/feeds/{spec.name}.atom"
+            meta = replace(spec.meta, feed_id=atom_url, self_url=url)
+            build = build_atom if fmt == "atom" else build_rss
+            outputs.append((feeds_dir / f"{spec.name}.{fmt}", build(spec.entries, meta)))
+            if fmt == "atom":
+                listed.append(meta)
+    calendar = build_ics(store.articles(with_events=True, limit=ICS_MAX_ARTICLES))
+    outputs.append((feeds_dir / "events.ics", calendar))
+    outputs.append((public_dir / "feeds.opml", build_opml(listed)))
+    changed = sum(write_atomic(path, data) for path, data in outputs)
+    log.info("published feeds files=%d changed=%d dir=%s", len(outputs), changed, public_dir)
+    return [path for path, _ in outputs]
