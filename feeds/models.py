@@ -68,7 +68,7 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    """How politely to fetch; built by ``bot.settings`` from the settings file."""
+    """How politely to fetch; built by ``bot.service.settings`` from the settings file."""
 
     user_agent: str = "vncpc-feedbot/0.1 (+https://github.com/vncpc-feedbot/vncpc-feedbot)"
     delay_seconds: float = 1.0

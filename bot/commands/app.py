@@ -28,7 +28,7 @@ __all__ = ["BotHooks", "build_application", "register_commands"]
 def build_application(settings: Any, token: str, *, store: Any, subscribers: Any, hooks: BotHooks) -> Application:
     """An ``Application`` talking to ``settings.telegram.api_url`` with every handler registered.
 
-    ``store`` is a :class:`feeds.store.Store`, ``subscribers`` a :class:`bot.subscribers.Subscribers`;
+    ``store`` is a :class:`feeds.store.Store`, ``subscribers`` a :class:`bot.delivery.subscribers.Subscribers`;
     ``hooks`` are the service's callables (scrape now, wake the sender, current sources).
     """
     for name in _QUIET_LOGGERS:

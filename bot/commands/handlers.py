@@ -1,9 +1,9 @@
 """Wires the Telegram handlers into an ``Application``: commands, buttons, membership changes,
 fallbacks, the per-chat throttle and the error handler.
 
-The commands live in :mod:`bot.subscriber_commands` and :mod:`bot.admin_commands`, the other
-updates in :mod:`bot.chat_events`; what they share (:class:`Deps`, :class:`BotHooks`,
-:class:`Turn`, the ``handler`` decorator) in :mod:`bot.turn`. A per-chat throttle stops command
+The commands live in :mod:`bot.commands.subscriber` and :mod:`bot.commands.admin`, the other
+updates in :mod:`bot.commands.chat_events`; what they share (:class:`Deps`, :class:`BotHooks`,
+:class:`Turn`, the ``handler`` decorator) in :mod:`bot.commands.turn`. A per-chat throttle stops command
 floods; the error handler logs (token scrubbed) and answers briefly, never with a trace.
 """
 

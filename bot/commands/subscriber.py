@@ -1,4 +1,4 @@
-"""Subscriber commands and their buttons, each a thin call into ``bot.subscribers`` or ``feeds.store``.
+"""Subscriber commands and their buttons, each a thin call into ``bot.delivery.subscribers`` or ``feeds.store``.
 
 /start, /help, /subscribe, /unsubscribe, /list, /latest, /events, /settings, /stop.
 """

@@ -49,9 +49,9 @@ class BotHooks:
 class Deps:
     """Everything the handlers use; kept in ``application.bot_data["feedbot"]``."""
 
-    settings: Any  # bot.settings.Settings
+    settings: Any  # bot.service.settings.Settings
     store: Any  # feeds.store.Store
-    subscribers: Any  # bot.subscribers.Subscribers
+    subscribers: Any  # bot.delivery.subscribers.Subscribers
     hooks: BotHooks = field(default_factory=BotHooks)
     throttle: Throttle = field(default_factory=Throttle)
 

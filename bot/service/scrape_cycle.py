@@ -6,7 +6,7 @@
     then: fan out to the outbox
 
 A publish failure is logged and never holds back the alerts. When the service stops, the scrape
-ends at the next article (:class:`bot.worker_thread.Stopping`).
+ends at the next article (:class:`bot.service.worker_thread.Stopping`).
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@
 Scrapes run one at a time (a lock) in a daemon thread, so a slow site never blocks the bot or the
 server, and a shutdown never waits on a hung request for long.
 
-The parts live beside this orchestrator: :mod:`bot.scrape_cycle` (the worker thread's scrape,
-publish and fan-out), :mod:`bot.worker_thread`, :mod:`bot.telegram_runtime` (bot start-up, retries,
-webhook route, channels), :mod:`bot.health` (/healthz, admin notices), :mod:`bot.scheduler`.
+The parts live beside this orchestrator: :mod:`bot.service.scrape_cycle` (the worker thread's
+scrape, publish and fan-out), :mod:`bot.service.worker_thread`, :mod:`bot.commands.runtime` (bot
+start-up, retries, webhook route, channels), :mod:`bot.service.health` (/healthz, admin notices),
+:mod:`bot.service.scheduler`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,14 @@
 """Pages to values: listing HTML to article links, article HTML to an ``Article``.
 
 Pure: decoded HTML text in, frozen ``feeds.models`` values out. Each page is parsed once, with
-BeautifulSoup's "lxml" builder (``feeds.selectors.Page``). Configured selectors come first; when one
-finds nothing the page's metadata is used instead (``feeds.pagemeta``: title from og:title, JSON-LD
-headline, ``<h1>``, ``<title>``; date from ``<time datetime>``, ``article:published_time``, JSON-LD
-``datePublished``) and the body falls back to ``<article>``, then the largest block of paragraphs
-(``feeds.body``). A comma-separated selector for a single value is tried alternative by alternative,
-left to right; selectors for many values take every match in document order (``feeds.selectors``).
-Links are made canonical and kept only on the source's own site (``feeds.urls``).
+BeautifulSoup's "lxml" builder (``feeds.scrape.selectors.Page``). Configured selectors come
+first; when one finds nothing the page's metadata is used instead (``feeds.scrape.pagemeta``:
+title from og:title, JSON-LD headline, ``<h1>``, ``<title>``; date from ``<time datetime>``,
+``article:published_time``, JSON-LD ``datePublished``) and the body falls back to ``<article>``,
+then the largest block of paragraphs (``feeds.scrape.body``). A comma-separated selector for a
+single value is tried alternative by alternative, left to right; selectors for many values take
+every match in document order (``feeds.scrape.selectors``). Links are made canonical and kept
+only on the source's own site (``feeds.scrape.urls``).
 """
 
 from __future__ import annotations
