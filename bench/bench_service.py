@@ -83,7 +83,7 @@ class Run:
     def __init__(self, tmp: Path, site: FixtureSite, api: BotApiServer | None, **env: str) -> None:
         self.tmp, self.port = tmp, free_port()
         (tmp / "sources.toml").write_text(sources_toml(site.base), encoding="utf-8")
-        settings = "[fetch]\ndelay_seconds = 0\nretries = 0\n"
+        settings = '[fetch]\ndelay_seconds = 0\nretries = 0\nallow_private = ["127.0.0.1"]\n'
         if api is not None:
             settings += f'[telegram]\napi_url = "{api.base_url}"\n'
         (tmp / "settings.toml").write_text(settings, encoding="utf-8")

@@ -35,6 +35,11 @@ class RobotsDisallowed(FetchError):
     """robots.txt forbids fetching this URL for our User-Agent."""
 
 
+class UnsafeTarget(FetchError):
+    """A URL we must not fetch: another site or port, ``user:password@``, or a host that resolves
+    to a private, loopback or link-local address the admin did not allow."""
+
+
 class ScrapeError(FeedbotError):
     """A page did not have the shape the source's selectors expect (a layout change)."""
 

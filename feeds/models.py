@@ -79,6 +79,8 @@ class FetchSettings:
     max_retry_after_seconds: float = 120.0
     max_bytes: int = 5_000_000
     obey_robots: bool = True
+    deadline_seconds: float = 60.0  # the longest one HTTP request may take, connect to last byte
+    allow_private: tuple[str, ...] = ()  # addresses/networks (CIDR) that may be fetched although not public
 
 
 # --------------------------------------------------------------------------- fetching
@@ -256,7 +258,8 @@ class RefreshResult:
     failed: int = 0  # article pages that could not be fetched or parsed
     requests: int = 0  # HTTP requests made (robots.txt excluded)
     article_fetches: int = 0
-    seeded: bool = False  # first successful run: stored silently, nobody alerted
+    seeded: bool = False  # the backlog was stored (first run): silently, nobody alerted
+    backlog: int = 0  # how many of ``new`` are backlog, stored without alerts
     broken_reason: str | None = None
     error: str | None = None  # the source failed as a whole (dead site, bad robots...)
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from feeds import dates, extract, scrape, text
-from feeds.errors import FetchError, RobotsDisallowed, ScrapeError
+from feeds.errors import FetchError, RobotsDisallowed, ScrapeError, UnsafeTarget
 from feeds.fetch import Fetcher
-from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, Validators
+from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, StoredArticle, Validators
 from feeds.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,10 @@ class _Run:
     listing_error: str | None = None  # a later listing page failed: the run is not a success
     validators: dict[str, Validators] = field(default_factory=dict)  # of scraped articles, saved at the end
     aliases: dict[str, str] = field(default_factory=dict)  # listing link -> the article's canonical URL
+    seed: bool = False  # the source has nothing stored yet: everything found is the backlog (no alerts)
+    deep_is_backlog: bool = False  # no complete run yet: what later listing pages hold is the backlog
+    deep_urls: set[str] = field(default_factory=set)  # items found on listing pages after the first
+    backlog: set[str] = field(default_factory=set)  # article URLs stored without alerts
 
 
 def refresh_source(
@@ -61,23 +65,27 @@ def refresh_source(
     """Scrape one source once and store what is new or changed."""
     now = now or dt.datetime.now(source.tz)
     health = store.source_health(source.id)
-    seed = health.last_success is None
-    run = _Run(source, walk_all=health.consecutive_failures > 0)
+    # Backlog (stored, nobody alerted): everything on the very first run, and, until one run has read
+    # every listing page, what the later pages hold. A new article on the first page alerts as soon
+    # as the first page has been stored once, whatever happens to page 2 (issue 13).
+    seed = health.last_success is None and health.article_count == 0
+    run = _Run(source, walk_all=health.consecutive_failures > 0, seed=seed,
+               deep_is_backlog=health.last_success is None)
     requests_before = fetcher.requests_made
     try:
         items = _read_listings(run, store, fetcher)
         if items is None:  # first page not modified: nothing to do
-            return _finish(run, store, fetcher, requests_before, now, seed=seed)
+            return _finish(run, store, fetcher, requests_before, now)
         if not items:
             reason = f"listing selector '{source.listing.item}' matched nothing on {source.url}"
-            return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=reason)
+            return _finish(run, store, fetcher, requests_before, now, broken=reason)
         _read_articles(run, _to_fetch(items, run.first_page_urls, store), store, fetcher, now, progress)
     except FetchError as exc:
-        return _finish(run, store, fetcher, requests_before, now, seed=seed, error=str(exc))
+        return _finish(run, store, fetcher, requests_before, now, error=str(exc))
     broken = None
     if run.scrape_errors and not run.articles and run.failed == len(run.scrape_errors):
         broken = f"no article could be scraped ({run.scrape_errors[0]})"
-    return _finish(run, store, fetcher, requests_before, now, seed=seed, broken=broken, error=run.listing_error)
+    return _finish(run, store, fetcher, requests_before, now, broken=broken, error=run.listing_error)
 
 
 def refresh_sources(
@@ -138,6 +146,8 @@ def _read_listings(run: _Run, store: Store, fetcher: Fetcher) -> list[ListingIte
         have = {x.url for x in items}
         fresh = [i for i in listing.items if i.url not in have]
         items.extend(fresh)
+        if page_no > 0:
+            run.deep_urls.update(i.url for i in fresh)
         if fresh and (run.walk_all or not store.known_urls(i.url for i in fresh) >= {i.url for i in fresh}):
             url = listing.next_page
         else:
@@ -157,7 +167,7 @@ def _fetch_listing_page(run: _Run, store: Store, fetcher: Fetcher, url: str, pag
     source = run.source
     validators = store.get_validators(url) if page_no == 0 else None
     try:
-        page = fetcher.fetch(url, validators=validators, allowed_hosts=source.allowed_hosts)
+        page = fetcher.fetch(url, validators=validators, allowed_hosts=source.allowed_hosts, site=source.url)
     except FetchError as exc:
         if page_no == 0:
             raise
@@ -199,7 +209,8 @@ def _read_articles(
             progress(source.id, done, len(todo))
         validators = store.get_validators(item.url) if known else None
         try:
-            page = fetcher.fetch(item.url, validators=validators, allowed_hosts=source.allowed_hosts)
+            page = fetcher.fetch(item.url, validators=validators, allowed_hosts=source.allowed_hosts,
+                                 site=source.url)
         except FetchError as exc:
             run.failed += 1
             run.failed_for_good += _permanent(exc)
@@ -211,6 +222,8 @@ def _read_articles(
         article = _scrape_article(run, page, item, now)
         if article is not None:
             run.articles.append(article)
+            if run.seed or (run.deep_is_backlog and item.url in run.deep_urls):
+                run.backlog.add(article.url)
             if article.url != item.url:
                 run.aliases[item.url] = article.url
             if item.url in rechecks or page.etag or page.last_modified:
@@ -222,7 +235,9 @@ def _permanent(exc: FetchError) -> bool:
     redirect we refuse, a page over the size limit (it came with a 2xx status). Timeouts,
     connection errors, 429 and 5xx are worth another try."""
     status = exc.status
-    return isinstance(exc, RobotsDisallowed) or (status is not None and status < 500 and status != 429)
+    if isinstance(exc, (RobotsDisallowed, UnsafeTarget)):
+        return True
+    return status is not None and status < 500 and status != 429
 
 
 def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) -> Article | None:
@@ -275,12 +290,11 @@ def _finish(
     requests_before: int,
     now: dt.datetime,
     *,
-    seed: bool,
     broken: str | None = None,
     error: str | None = None,
 ) -> RefreshResult:
     source = run.source
-    upsert = store.upsert_articles(source.id, run.articles, now=now, seed=seed) if run.articles else None
+    new, changed = _store_articles(run, store, now)
     if run.aliases:
         store.add_aliases(run.aliases)
     ok = broken is None and error is None
@@ -296,20 +310,41 @@ def _finish(
         source_id=source.id,
         pages_fetched=run.pages,
         not_modified=run.not_modified,
-        new=upsert.new if upsert else (),
-        changed=upsert.changed if upsert else (),
+        new=new,
+        changed=changed,
         failed=run.failed,
         requests=fetcher.requests_made - requests_before,
         article_fetches=run.article_fetches,
-        seeded=seed and ok,
+        seeded=bool(run.backlog & {a.article.url for a in new}) or (run.seed and ok),
+        backlog=sum(a.article.url in run.backlog for a in new),
         broken_reason=broken,
         error=error,
     )
     store.record_run(source.id, result, now=now)
     log.info(
-        "source run source=%s pages=%d not_modified=%d new=%d changed=%d failed=%d broken=%d requests=%d%s",
-        source.id, result.pages_fetched, result.not_modified, len(result.new), len(result.changed),
-        result.failed, int(broken is not None), result.requests,
+        "source run source=%s pages=%d not_modified=%d new=%d backlog=%d changed=%d failed=%d broken=%d "
+        "requests=%d%s",
+        source.id, result.pages_fetched, result.not_modified, len(result.new), result.backlog,
+        len(result.changed), result.failed, int(broken is not None), result.requests,
         f" error={error or broken}" if not ok else "",
     )
+    if result.backlog:
+        log.info("backlog stored without alerts source=%s articles=%d reason=%s", source.id, result.backlog,
+                 "first run" if run.seed else "listing pages after the first, read for the first time")
     return result
+
+
+def _store_articles(
+    run: _Run, store: Store, now: dt.datetime
+) -> tuple[tuple[StoredArticle, ...], tuple[StoredArticle, ...]]:
+    """Store the run's articles: the backlog silently, the rest to be alerted. (new, changed)."""
+    new: list[StoredArticle] = []
+    changed: list[StoredArticle] = []
+    silent = [a for a in run.articles if a.url in run.backlog]
+    loud = [a for a in run.articles if a.url not in run.backlog]
+    for batch, seed in ((silent, True), (loud, False)):
+        if batch:
+            upsert = store.upsert_articles(run.source.id, batch, now=now, seed=seed)
+            new += upsert.new
+            changed += upsert.changed
+    return tuple(new), tuple(changed)

@@ -6,6 +6,15 @@ import pytest
 
 from tests.support.site import FixtureSite
 
+LOOPBACK = ("127.0.0.1",)  # the only non-public address tests may fetch (fetch.allow_private)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_fetching_allowed(monkeypatch):
+    """Every test (and the processes it starts) may fetch the fixture sites on 127.0.0.1 and
+    nothing else that is not public: the service refuses private addresses by default."""
+    monkeypatch.setenv("FEEDBOT_FETCH_ALLOW_PRIVATE", ",".join(LOOPBACK))
+
 
 @pytest.fixture
 def site():

@@ -38,7 +38,7 @@ def env(tmp_path, site, monkeypatch):
 def test_scrape_prints_counts_and_publishes_valid_feeds(env, capsys):
     assert main(["scrape"]) == 0
     out = capsys.readouterr().out
-    assert "demo-vi" in out and "demo-en" in out and "first run" in out
+    assert "demo-vi" in out and "demo-en" in out and "stored as the backlog (no alerts)" in out
     feeds = env / "data" / "public" / "feeds"
     for name in ("all.atom", "all.rss", "demo-vi.atom", "demo-vi.rss", "demo-en.atom"):
         parsed = feedparser.parse((feeds / name).read_bytes())

@@ -109,7 +109,7 @@ def service(tmp_path, site, botapi):
     sources.write_text(sources_toml(site.base), encoding="utf-8")
     settings = tmp_path / "settings.toml"
     settings.write_text(
-        "[fetch]\ndelay_seconds = 0\ntimeout_seconds = 3\nretries = 0\n"
+        '[fetch]\ndelay_seconds = 0\ntimeout_seconds = 3\nretries = 0\nallow_private = ["127.0.0.1"]\n'
         "[health]\nbroken_after_minutes = 0\n"
         f'[telegram]\napi_url = "{botapi.base_url}"\nadmins = [{ADMIN}]\n',
         encoding="utf-8",

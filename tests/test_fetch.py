@@ -19,6 +19,7 @@ import pytest
 from feeds.errors import FetchError, RobotsDisallowed
 from feeds.fetch import Fetcher, parse_retry_after
 from feeds.models import FetchSettings, Validators
+from tests.conftest import LOOPBACK
 
 UA = "vncpc-feedbot-test/0.1 (+https://example.invalid/feedbot)"
 FAST = FetchSettings(
@@ -30,6 +31,7 @@ FAST = FetchSettings(
     backoff_seconds=0.5,
     max_retry_after_seconds=30.0,
     max_bytes=100_000,
+    allow_private=LOOPBACK,
 )
 PAGE = "<html><body><h1>Hội thảo sản xuất sạch hơn</h1></body></html>".encode()
 
@@ -241,7 +243,7 @@ def test_off_host_redirect_is_refused(site, fetcher):
     with pytest.raises(FetchError) as info:
         fetcher.fetch(site.url("/away"))
     message = str(info.value)
-    assert "'127.0.0.1'" in message and "'localhost'" in message and "allowed_hosts" in message
+    assert f"'127.0.0.1:{site.port}'" in message and f"'localhost:{site.port}'" in message and "allowed_hosts" in message
     assert site.hits("/tin-tuc/") == 0
 
 

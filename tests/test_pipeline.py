@@ -13,6 +13,7 @@ from feeds.models import FetchSettings, ListingSelectors
 from feeds.pipeline import refresh_source, refresh_sources
 from feeds.config import load_sources
 from feeds.store import Store, database_url
+from tests.conftest import LOOPBACK
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "bot" / "demo" / "site"
@@ -33,7 +34,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def fetcher():
-    with Fetcher(FetchSettings(delay_seconds=0, timeout_seconds=2, retries=1, backoff_seconds=0.01)) as f:
+    with Fetcher(FetchSettings(delay_seconds=0, timeout_seconds=2, retries=1, backoff_seconds=0.01, allow_private=LOOPBACK)) as f:
         yield f
 
 

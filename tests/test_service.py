@@ -32,7 +32,10 @@ from bot.service.worker_thread import in_daemon_thread
 from feeds.models import ListingSelectors, Source, SourceHealth
 from feeds.publish import publish_all
 from feeds.store import Store, database_url
+from tests.conftest import LOOPBACK
 from tests.test_e2e import free_port
+
+LOOPBACK_ENV = {"FEEDBOT_FETCH_ALLOW_PRIVATE": ",".join(LOOPBACK)}
 
 NOW = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 
@@ -187,7 +190,7 @@ def ctx(tmp_path, site):
     sources.write_text(sources_toml(site.base), encoding="utf-8")
     settings = tmp_path / "settings.toml"
     settings.write_text(f"[fetch]\ndelay_seconds = 0\nretries = 0\n[http]\nport = {free_port()}\n", encoding="utf-8")
-    return Context(settings=load_settings(settings, env={}), sources_path=sources, data_dir=tmp_path / "data")
+    return Context(settings=load_settings(settings, env=LOOPBACK_ENV), sources_path=sources, data_dir=tmp_path / "data")
 
 
 async def test_sighup_reload_adds_and_removes_jobs_and_keeps_the_old_config_when_invalid(ctx, caplog):
@@ -281,7 +284,7 @@ async def test_webhook_mode_checks_the_secret_header_and_feeds_updates_to_the_bo
         f'api_url = "{botapi.base_url}"\nwebhook_url = "https://bot.example.org/tg/hook"\nwebhook_secret = "s3cret"\n',
         encoding="utf-8",
     )
-    hooked = Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+    hooked = Context(settings=load_settings(settings, env=LOOPBACK_ENV), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
     service = Service(hooked, token=botapi.token)
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/start",
                                           "chat": botapi.chat(42), "from": botapi.user(42, "en"),
@@ -315,7 +318,7 @@ async def wait_async(predicate, what: str, timeout: float = 10.0):
 def _telegram_ctx(tmp_path, ctx, api_url: str) -> Context:
     settings = tmp_path / "tg.toml"
     settings.write_text(f'[telegram]\napi_url = "{api_url}"\n', encoding="utf-8")
-    return Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+    return Context(settings=load_settings(settings, env=LOOPBACK_ENV), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
 
 
 async def test_a_refused_token_stops_the_service_with_status_2(tmp_path, ctx, botapi):
@@ -330,7 +333,7 @@ async def test_a_webhook_telegram_refuses_stops_the_service_with_status_2_and_it
     settings = tmp_path / "webhook.toml"
     settings.write_text(f'[telegram]\napi_url = "{botapi.base_url}"\nwebhook_url = "https://no-such-host.example/hook"\n',
                         encoding="utf-8")
-    hooked = Context(settings=load_settings(settings, env={}), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
+    hooked = Context(settings=load_settings(settings, env=LOOPBACK_ENV), sources_path=ctx.sources_path, data_dir=ctx.data_dir)
     botapi.fail_next(None, "400", method="setWebhook", description="Bad Request: bad webhook: Failed to resolve host")
     service = Service(hooked, token=botapi.token)
     async with contextlib.AsyncExitStack() as stack:

@@ -51,7 +51,7 @@ def check_source(source: Source, fetcher: Fetcher, *, out: TextIO) -> bool:
 
 def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> bool:
     try:
-        page = fetcher.fetch(url, allowed_hosts=source.allowed_hosts)
+        page = fetcher.fetch(url, allowed_hosts=source.allowed_hosts, site=source.url)
     except FetchError as exc:
         out.write(f"\nfirst article: FAILED: {exc}\n")
         return False

@@ -193,9 +193,10 @@ def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
               f"{c['failed']:>6} {'yes' if c['broken'] else 'no':>6} {run_status(r)}")
         if r.error or r.broken_reason:
             print(f"  {r.source_id}: {'broken: ' + r.broken_reason if r.broken_reason else r.error}")
-        elif r.seeded and r.new:
+        if r.backlog:
             n = len(r.new)
-            print(f"  {r.source_id}: first run: {n} article{'' if n == 1 else 's'} stored as the backlog (no alerts)")
+            print(f"  {r.source_id}: {r.backlog} article{'' if r.backlog == 1 else 's'} stored as the backlog "
+                  f"(no alerts){'' if n == r.backlog else f'; {n - r.backlog} new for alerts'}")
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 

@@ -173,6 +173,7 @@ def demo_context(ctx: Any, site_base: str, port: int | None) -> Any:
     values.update({
         "http.host": "127.0.0.1", "http.port": port, "public_base_url": f"http://127.0.0.1:{port}",
         "database_url": "", "data_dir": str(data_dir), "fetch.delay_seconds": DEMO_FETCH_DELAY,
+        "fetch.allow_private": ("127.0.0.1",),  # the bundled site is on loopback; nothing else is
     })
     settings = Settings(values=values, origin=dict(ctx.settings.origin))
     return dataclasses.replace(ctx, settings=settings, sources_path=sources_path, data_dir=data_dir)

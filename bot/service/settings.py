@@ -85,6 +85,17 @@ def _webhook_secret(v: str) -> str | None:
     return None if ok else "must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram refuses others)"
 
 
+def _networks(v: tuple[Any, ...]) -> str | None:
+    import ipaddress
+
+    for x in v:
+        try:
+            ipaddress.ip_network(str(x).strip(), strict=False)
+        except ValueError:
+            return f"must be IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8, not {x!r}"
+    return None
+
+
 def _language(v: str) -> str | None:
     return None if v in ("vi", "en") else 'must be "vi" or "en"'
 
@@ -117,6 +128,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("fetch", "retries", int, _FETCH.retries, "Retries after a timeout, connection error, 429 or 5xx.", _non_negative),
     Option("fetch", "max_bytes", int, _FETCH.max_bytes, "Largest page body accepted, in bytes.", _positive),
     Option("fetch", "obey_robots", bool, _FETCH.obey_robots, "Obey robots.txt (leave on for sites you do not own)."),
+    Option("fetch", "deadline_seconds", float, _FETCH.deadline_seconds, "Longest time one request may take, connection to last byte, however slowly the site answers (not retried).", _positive),
+    Option("fetch", "allow_private", tuple, (), "Private, loopback or link-local addresses or networks (CIDR) that may be fetched; every other non-public address is refused.", _networks),
     Option("feeds", "max_entries", int, 100, "Entries per published feed.", _positive),
     Option("http", "host", str, "127.0.0.1", "Address the feed server listens on."),
     Option("http", "port", int, 8080, "Port the feed server listens on.", _port),
@@ -172,6 +185,8 @@ class Settings:
             retries=f.retries,
             max_bytes=f.max_bytes,
             obey_robots=f.obey_robots,
+            deadline_seconds=f.deadline_seconds,
+            allow_private=tuple(str(x) for x in f.allow_private),
         )
 
     def redacted(self) -> dict[str, Any]:

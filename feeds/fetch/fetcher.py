@@ -5,8 +5,18 @@ protego; a missing robots.txt allows everything, an unreachable or failing one i
 temporary: allowed and logged), paces requests per origin (one at a time, ``delay_seconds``
 from the end of one to the start of the next, or the robots ``Crawl-delay`` when larger),
 retries timeouts, connection errors, 429 and 5xx with exponential backoff (honouring
-``Retry-After``), sends conditional requests from ``Validators``, caps the body size, and
-follows at most five redirects, only to the start URL's host or ``allowed_hosts``.
+``Retry-After``), sends conditional requests from ``Validators``, and follows at most five
+redirects. Hostile sites are held at bay:
+
+- only the source's own site is fetched (``feeds.scrape.urls.Site``: its host and
+  ``allowed_hosts``, its port, never ``user:password@``), the start URL and every redirect alike;
+- a host resolving to a private, loopback or link-local address is refused unless listed in
+  ``allow_private``, checked on the address actually connected to (``feeds.fetch.netguard``);
+- one request (connect to last byte) never takes longer than ``deadline_seconds``, however
+  slowly the site drips its answer; such a request is not retried;
+- the body is decoded here, layer by layer (``feeds.fetch.decoding``), and every layer is capped
+  at ``max_bytes`` as it streams, so stacked compression cannot blow up memory;
+- a host name that does not resolve fails at once (no retries).
 
 Each request logs one debug line: ``fetch url=... status=... ms=...``.
 """
@@ -26,8 +36,10 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from feeds.errors import FetchError, RobotsDisallowed
+from feeds.errors import FetchError, RobotsDisallowed, UnsafeTarget
+from feeds.fetch import decoding, netguard
 from feeds.models import FetchSettings, Page, Validators
+from feeds.scrape.urls import Site
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +102,13 @@ class Fetcher:
         self._sleep = sleep
         self._clock = clock
         self._client = httpx.Client(
-            transport=transport,
-            headers={"User-Agent": settings.user_agent},
+            transport=transport or _guarded_transport(settings),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": decoding.ACCEPT_ENCODING},
             timeout=httpx.Timeout(
                 settings.timeout_seconds, connect=settings.connect_timeout_seconds
             ),
             follow_redirects=False,
+            trust_env=False,  # a proxy from the environment would bypass the address checks
         )
         self._origins: dict[str, _Origin] = {}
         self._lock = threading.Lock()
@@ -117,10 +130,16 @@ class Fetcher:
         *,
         validators: Validators | None = None,
         allowed_hosts: Collection[str] = (),
+        site: str | None = None,
     ) -> Page:
-        """GET ``url``; a 304 to the conditional request returns ``Page(not_modified=True)``."""
+        """GET ``url``; a 304 to the conditional request returns ``Page(not_modified=True)``.
+
+        ``url`` and every redirect must belong to the site of ``site`` (the source's URL; ``url``
+        itself by default) or ``allowed_hosts``."""
         _require_http(url, url)
-        allowed = {_hostname(url), *(h.lower() for h in allowed_hosts)}
+        own = Site(site or url, allowed_hosts)
+        if not own.allows(url):
+            raise UnsafeTarget(_off_site(url, site or url), url=url)
         headers = _conditional_headers(validators)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
@@ -128,7 +147,7 @@ class Fetcher:
             response = self._get_with_retries(current, headers)
             if response.status not in REDIRECT_STATUSES:
                 return _page(url, response, validators)
-            current = _redirect_target(url, response, allowed)
+            current = _redirect_target(url, response, own)
         raise FetchError(
             f"more than {MAX_REDIRECTS} redirects (the last one to {current}); "
             "put the final URL in config/sources.toml",
@@ -208,13 +227,16 @@ class Fetcher:
         started, status = time.perf_counter(), "error"
         cap = ROBOTS_MAX_BYTES if robots else self.settings.max_bytes
         try:
-            stream = self._client.stream("GET", url, headers=headers, follow_redirects=robots)
-            with stream as response:
-                status = response.status_code
-                body = _read_capped(response, cap, url) if 200 <= status < 300 else b""
-                return _Response(str(response.url), status, response.headers, body)
+            with netguard.deadline(self.settings.deadline_seconds):
+                response = self._exchange(url, headers, cap)
+            status = str(response.status)
+            return response
         except (httpx.InvalidURL, httpx.DecodingError) as exc:
             raise FetchError(f"{type(exc).__name__}: {exc}", url=url) from exc
+        except netguard.AddressRefused as exc:
+            raise UnsafeTarget(str(exc), url=url) from None
+        except netguard.HostUnresolved as exc:
+            raise FetchError(f"{exc}; check the host name in the URL (not retried)", url=url) from None
         except httpx.RemoteProtocolError as exc:
             if "location header" not in str(exc).lower():
                 raise  # a dropped or garbled connection: retried
@@ -223,6 +245,21 @@ class Fetcher:
         finally:
             ms = (time.perf_counter() - started) * 1000
             log.debug("fetch url=%s status=%s ms=%.0f robots=%s", url, status, ms, robots)
+
+    def _exchange(self, url: str, headers: dict[str, str], cap: int) -> _Response:
+        """One request within the thread's deadline; the body read raw and decoded with bounds."""
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                body = _read_capped(response, cap, url) if 200 <= status < 300 else b""
+                return _Response(str(response.url), status, response.headers, body)
+        except httpx.TimeoutException:
+            if netguard.deadline_passed():
+                limit = self.settings.deadline_seconds
+                raise FetchError(f"the site took longer than fetch.deadline_seconds = {limit:g} s to answer "
+                                 "(a very slow or hostile site; not retried, the next run tries again)",
+                                 url=url) from None
+            raise
 
     # ----------------------------------------------------------------------- robots.txt
 
@@ -250,7 +287,7 @@ class Fetcher:
     def _load_robots(self, robots_url: str) -> tuple[Protego | None, float]:
         """The parsed rules (None: allow all) and how long to keep them."""
         try:
-            response = self._paced_get(robots_url, {}, robots=True)
+            response = self._robots_response(robots_url)
         except (httpx.TransportError, FetchError) as exc:
             log.warning("robots unavailable url=%s error=%s: allowing for now", robots_url, exc)
             return None, ROBOTS_RETRY_SECONDS
@@ -262,6 +299,20 @@ class Fetcher:
         log.warning("robots unavailable url=%s status=%s: allowing for now",
                     robots_url, response.status)
         return None, ROBOTS_RETRY_SECONDS
+
+    def _robots_response(self, robots_url: str) -> _Response:
+        """robots.txt, following redirects within the same site only (an off-site one: not found)."""
+        own, current = Site(robots_url), robots_url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._paced_get(current, {}, robots=True)
+            location = response.headers.get("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            target = urljoin(response.url, location.strip())
+            if not own.allows(target):
+                return _Response(target, 404, httpx.Headers())
+            current = target
+        return _Response(current, 404, httpx.Headers())
 
 
 # --------------------------------------------------------------------------- helpers (pure)
@@ -292,8 +343,15 @@ def _hostname(url: str) -> str:
 
 
 def _origin_key(url: str) -> str:
+    """scheme://host[:port], the host lower-cased without a trailing dot ("127.0.0.1." is 127.0.0.1)."""
     parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    host = (parts.hostname or "").rstrip(".")
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 def _require_http(url: str, start_url: str) -> None:
@@ -316,35 +374,70 @@ def _conditional_headers(validators: Validators | None) -> dict[str, str]:
     return headers
 
 
-def _redirect_target(start_url: str, response: _Response, allowed: set[str]) -> str:
+def _redirect_target(start_url: str, response: _Response, own: Site) -> str:
     location = response.headers.get("location")
     if not location:
         raise FetchError(f"HTTP {response.status} redirect without a Location header",
                          url=start_url, status=response.status)
-    target = urljoin(response.url, location.strip())
+    try:
+        target = urljoin(response.url, location.strip())
+    except ValueError as exc:
+        raise FetchError(f"the page redirects to a malformed URL ({exc})", url=start_url,
+                         status=response.status) from None
     _require_http(target, start_url)
-    host = _hostname(target)
-    if host not in allowed:
-        raise FetchError(
-            f"redirected from host '{_hostname(start_url)}' to host '{host}' ({target}), which is "
-            f"not allowed; if it is the same site, add it to the source's allowed_hosts in "
-            f'config/sources.toml: allowed_hosts = ["{host}"]',
+    if "@" in urlsplit(target).netloc:
+        raise UnsafeTarget(f"redirected to a URL with a user name or password ({_hostname(target)}); "
+                           "never followed", url=start_url, status=response.status)
+    if not own.allows(target):
+        host = _hostname(target)
+        raise UnsafeTarget(
+            f"redirected from '{_host_port(start_url)}' to '{_host_port(target)}' ({target}), which is "
+            f"not this source's site; if it is the same site on another host, add it to the source's "
+            f'allowed_hosts in config/sources.toml: allowed_hosts = ["{host}"]',
             url=start_url,
             status=response.status,
         )
     return target
 
 
+def _off_site(url: str, site: str) -> str:
+    return (f"'{_host_port(url)}' is not the site of this source ('{_host_port(site)}', its allowed_hosts, "
+            "over http(s) without user:password@); not fetched")
+
+
+def _host_port(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc.rsplit("@", 1)[-1].lower()
+
+
+def _guarded_transport(settings: FetchSettings) -> httpx.BaseTransport:
+    """httpx's transport with :class:`feeds.fetch.netguard.GuardedBackend` as its network backend."""
+    import httpcore
+
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(  # httpx has no public hook for the network backend
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=netguard.GuardedBackend(netguard.parse_networks(settings.allow_private)),
+    )
+    return transport
+
+
 def _read_capped(response: httpx.Response, cap: int, url: str) -> bytes:
+    """The decoded body; every Content-Encoding layer is capped at ``cap`` bytes as it streams."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise _too_big(url, cap, response.status_code)
-    chunks, total = [], 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > cap:
-            raise _too_big(url, cap, response.status_code)
-        chunks.append(chunk)
+    chunks = []
+    try:
+        for chunk in decoding.decode_stream(response.iter_raw(), response.headers.get("content-encoding"), cap):
+            chunks.append(chunk)
+    except decoding.TooLarge:
+        raise _too_big(url, cap, response.status_code) from None
+    except decoding.DecodeError as exc:
+        raise FetchError(f"the body cannot be decoded: {exc}", url=url, status=response.status_code) from None
     return b"".join(chunks)
 
 

@@ -57,11 +57,38 @@ def _site_key(host: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _port(parts: SplitResult) -> int | None:
+    """The URL's effective port (the scheme's default when none is written); None when malformed."""
+    try:
+        return parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+
+
 class Site:
-    """Which hosts count as the source's own (its host with or without www., plus allowed_hosts)."""
+    """Which URLs count as the source's own: its host (with or without www.) and ``allowed_hosts``,
+    over http(s), on the source's port (or, when the source uses the default port of its scheme,
+    the default port of http or https), never with ``user:password@``. Another port of the same
+    host is another service (an admin page, a database console): it is not the site."""
 
     def __init__(self, url: str, allowed_hosts: Collection[str] = ()) -> None:
-        self.hosts = {_site_key(urlsplit(url).hostname), *(_site_key(h) for h in allowed_hosts)}
+        parts = urlsplit(url)
+        self.hosts = {_site_key(parts.hostname), *(_site_key(h) for h in allowed_hosts)}
+        self.port = _port(parts)
+        self.default_port = self.port == _DEFAULT_PORTS.get(parts.scheme.lower())
+
+    def allows(self, url: str) -> bool:
+        """Whether ``url`` (absolute) may be fetched for this source."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return False
+        if parts.scheme.lower() not in _DEFAULT_PORTS or "@" in parts.netloc:
+            return False
+        if _site_key(parts.hostname) not in self.hosts:
+            return False
+        port = _port(parts)
+        return port is not None and (port == self.port or (self.default_port and port == _DEFAULT_PORTS[parts.scheme.lower()]))
 
     def link(self, href: str | None, base: str) -> str | None:
         """The canonical absolute URL of an on-site http(s) link, or None."""
@@ -69,11 +96,11 @@ class Site:
         if not href or href.lower().startswith(_SKIP_SCHEMES):
             return None
         try:
-            url = canonical_url(href, base)
-            parts = urlsplit(url)
+            absolute = urljoin(base, href)
+            url = canonical_url(absolute)
         except ValueError:  # e.g. "http://[::1" on a careless page: not a link we can follow
             log.debug("ignoring malformed link %r", href)
             return None
-        if parts.scheme not in _DEFAULT_PORTS or _site_key(parts.hostname) not in self.hosts:
+        if not self.allows(absolute) or not self.allows(url):  # user:pw@, another port or host
             return None
         return url
