@@ -300,3 +300,26 @@ def test_scrape_and_publish_returns_a_publish_failure_after_storing(demo_site, s
                              feeds=FeedFiles(blocker, base_url="http://127.0.0.1:8080", max_entries=50))
     assert isinstance(run.publish_error, PublishError) and run.published is None
     assert run.results[0].new and store.articles(source_id=source.id)  # stored all the same
+    assert run.stale  # the next cycle publishes again, changed or not
+
+
+def test_feeds_stay_stale_after_a_failed_publish_until_one_succeeds(demo_site, store, fetcher, tmp_path):
+    # Issue 13, item 7, on the one scrape -> publish path: a failed publish is retried by the next
+    # cycle although nothing changed, and once a publish succeeds unchanged feeds are left alone.
+    from feeds.cycle import publish_feeds, scrape_sources
+    from feeds.publish import FeedFiles
+
+    source = shipped(demo_site)
+    public = tmp_path / "public"
+    feeds = FeedFiles(public, base_url="http://127.0.0.1:8080", max_entries=50)
+    results = scrape_sources([source], store=store, fetcher=fetcher)
+    public.write_text("a full disk")
+    failed = publish_feeds(results, store=store, feeds=feeds, listed=lambda: [source], publish_unchanged=False)
+    assert failed.publish_error is not None and failed.stale
+    public.unlink()
+    quiet = scrape_sources([source], store=store, fetcher=fetcher)
+    assert not any(r.new or r.changed for r in quiet)
+    retried = publish_feeds(quiet, store=store, feeds=feeds, listed=lambda: [source], publish_unchanged=failed.stale)
+    assert retried.published and not retried.stale and (public / "feeds" / "all.atom").is_file()
+    left = publish_feeds(quiet, store=store, feeds=feeds, listed=lambda: [source], publish_unchanged=retried.stale)
+    assert left.published is None and not left.stale

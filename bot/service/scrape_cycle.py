@@ -1,12 +1,14 @@
 """The blocking part of one scrape cycle, run in the service's worker thread:
 
-    feeds.cycle.scrape_and_publish (the same path as ``feedbot scrape``):
-        for each source: refresh it -> tell the admins when it broke or recovered
-        then: publish the feeds (first cycle, or when something changed)
-    then: fan out to the outbox
+    feeds.cycle (the same path as ``feedbot scrape``), in two halves:
+        scrape: for each source: refresh it -> tell the admins when it broke or recovered
+                (one thread per site, side by side: ``scrape`` may run in several at once)
+        finish: publish the feeds (first cycle, when something changed, or after a failed
+                publish) -> fan out to the outbox
 
-A publish failure is logged and never holds back the alerts. When the service stops, the scrape
-ends at the next article (:class:`bot.service.worker_thread.Stopping`).
+A publish failure is logged, never holds back the alerts, and is retried at every later cycle
+until a publish succeeds. When the service stops, the scrape ends at the next article
+(:class:`bot.service.worker_thread.Stopping`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.service.health import health_notice
 from bot.service.worker_thread import Stopping
@@ -24,34 +27,59 @@ from feeds.models import RefreshResult, Source, SourceHealth
 log = logging.getLogger(__name__)
 
 
+def host_groups(sources: Sequence[Source]) -> list[list[Source]]:
+    """Sources grouped by the site they scrape (host without www.), in their order: each group runs
+    in its own thread, so a slow site never holds up the others."""
+    groups: dict[str, list[Source]] = {}
+    for source in sources:
+        host = (urlsplit(source.url).hostname or "").lower().rstrip(".").removeprefix("www.")
+        groups.setdefault(host, []).append(source)
+    return list(groups.values())
+
+
 class ScrapeCycle:
-    """Scrape, publish, fan out; ``sources()`` gives every configured source (the feeds list them all)."""
+    """Scrape, publish, fan out; ``sources()`` gives every configured source (the feeds list them all).
+
+    ``scrape`` may run in several threads at once (one per site); ``finish`` (publish, fan out)
+    runs one at a time."""
 
     def __init__(self, *, store: Any, fetcher: Any, subscribers: Any, settings: Any, public_dir: Path,
                  sources: Callable[[], Sequence[Source]], halt: threading.Event, alert_admins: bool) -> None:
         self.store, self.fetcher, self.subs, self.settings = store, fetcher, subscribers, settings
         self.public_dir, self.sources, self.halt = public_dir, sources, halt
         self.alert_admins = alert_admins  # admin notices are queued only when the bot can send them
-        self.published = False  # feeds are written at the first cycle, then when something changed
+        self.stale = True  # the feeds need writing: first cycle, a change, a reload, a failed publish
+        self._finishing = threading.Lock()
 
     def run(self, sources: Sequence[Source], include_paused: bool = False) -> list[RefreshResult]:
         """Scrape ``sources``, publish, fan out; returns one result per source that ran."""
-        from feeds.cycle import scrape_and_publish
+        results = self.scrape(sources, include_paused)
+        self.finish(results)
+        return results
+
+    def scrape(self, sources: Sequence[Source], include_paused: bool = False) -> list[RefreshResult]:
+        """Scrape ``sources`` one after the other; one result per source that ran."""
+        from feeds.cycle import scrape_sources
+
+        return scrape_sources(sources, store=self.store, fetcher=self.fetcher, progress=self._progress,
+                              include_paused=include_paused, on_health=self._notify_admins,
+                              should_stop=self.halt.is_set)
+
+    def finish(self, results: Sequence[RefreshResult]) -> None:
+        """Publish the feeds when they are stale (until a publish succeeds), then fan out."""
+        from feeds.cycle import publish_feeds
         from feeds.publish import FeedFiles
 
         s = self.settings
-        run = scrape_and_publish(
-            sources, store=self.store, fetcher=self.fetcher, progress=self._progress, include_paused=include_paused,
-            feeds=FeedFiles(self.public_dir, base_url=s.public_base_url, max_entries=s.feeds.max_entries),
-            listed=self.sources, publish_unchanged=not self.published, on_health=self._notify_admins,
-            should_stop=self.halt.is_set,
-        )
-        if run.publish_error is not None:  # the alerts must not wait for a full disk
-            log.error("feeds not published: %s", run.publish_error)
-        elif run.published is not None:
-            self.published = True
-        self.subs.fan_out()
-        return list(run.results)
+        with self._finishing:
+            run = publish_feeds(
+                results, store=self.store, listed=self.sources, publish_unchanged=self.stale,
+                feeds=FeedFiles(self.public_dir, base_url=s.public_base_url, max_entries=s.feeds.max_entries),
+            )
+            self.stale = run.stale
+            if run.publish_error is not None:  # the alerts must not wait for a full disk; retried next cycle
+                log.error("feeds not published, retried at the next cycle: %s", run.publish_error)
+            self.subs.fan_out()
 
     def _progress(self, source_id: str, done: int, total: int) -> None:
         if self.halt.is_set():

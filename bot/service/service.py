@@ -7,8 +7,9 @@
     SIGINT/SIGTERM: stop scheduling, end the scrape at the next article, finish the message in
            flight, stop the bot and the server, close the store, exit 0.  SIGHUP: reload sources.toml.
 
-Scrapes run one at a time (a lock) in a daemon thread, so a slow site never blocks the bot or the
-server, and a shutdown never waits on a hung request for long.
+Scrapes run in daemon threads, one per site, side by side (:mod:`bot.service.scrape_gate`): a
+slow site never blocks the bot, the server or the other sites, each site stays polite (the
+fetcher paces every host), and a shutdown never waits on a hung request for long.
 
 The parts live beside this orchestrator: :mod:`bot.service.scrape_cycle` (the worker thread's
 scrape, publish and fan-out), :mod:`bot.service.worker_thread`, :mod:`bot.commands.runtime` (bot
@@ -30,7 +31,8 @@ from typing import Any
 
 from bot.service.health import health_notice, health_report, summarize
 from bot.service.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
-from bot.service.scrape_cycle import ScrapeCycle
+from bot.service.scrape_cycle import ScrapeCycle, host_groups
+from bot.service.scrape_gate import ScrapeGate
 from bot.service.settings import telegram_token
 from bot.commands.runtime import (
     add_webhook_route,
@@ -92,7 +94,7 @@ class Service:
         self.stopped = asyncio.Event()
         self.started_at = dt.datetime.now(dt.UTC)  # /healthz: a source that never worked fails since then
         self._halt = threading.Event()  # seen by the scrape thread
-        self._lock = asyncio.Lock()  # one scrape cycle at a time
+        self._gate = ScrapeGate()  # cycles side by side, one per source at a time; VACUUM and shutdown alone
         self._sender_task: asyncio.Task[None] | None = None
         self.scrape: Any = None  # ScrapeCycle, the worker thread's part of a cycle
         self.exit_status = 0  # 2 when Telegram refused the token
@@ -129,20 +131,33 @@ class Service:
     # ----------------------------------------------------------------- scraping
 
     async def cycle(self, sources: Sequence[Source], *, include_paused: bool = False) -> list[RefreshResult]:
-        """One cycle under the lock, then the sender is woken and backoffs adjusted."""
-        async with self._lock:
+        """One cycle: every site in its own thread at once, then publish and fan out; then the
+        sender is woken and backoffs adjusted."""
+        async with self._gate.shared():
             if self._halt.is_set():
                 return []
-            try:
-                results = await in_daemon_thread(self.scrape.run, sources, include_paused)
-            except Stopping:
+            groups = host_groups(sources)
+            outcomes = await asyncio.gather(*(self._scrape_site(g, include_paused) for g in groups),
+                                            return_exceptions=True)
+            if any(isinstance(o, Stopping) for o in outcomes):
                 log.info("scrape interrupted by shutdown; it runs again after the restart")
                 return []
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            results = [r for o in outcomes for r in o]  # type: ignore[union-attr]
+            await in_daemon_thread(self.scrape.finish, results)
         self.wake_sender()
         for r in results:
             if self.jobs is not None:
                 self.jobs.after_run(r.source_id, 0 if r.ok else await self._failures_of(r.source_id))
         return results
+
+    async def _scrape_site(self, sources: Sequence[Source], include_paused: bool) -> list[RefreshResult]:
+        async with self._gate.sources(s.id for s in sources):
+            if self._halt.is_set():
+                return []
+            return await in_daemon_thread(self.scrape.scrape, sources, include_paused)
 
     async def _failures_of(self, source_id: str) -> int:
         return (await asyncio.to_thread(self.store.source_health, source_id)).consecutive_failures
@@ -187,7 +202,7 @@ class Service:
         await self._compact(vacuum=False)
 
     async def vacuum(self) -> None:
-        async with self._lock:  # no scrape writes meanwhile
+        async with self._gate.exclusive():  # no scrape writes meanwhile
             await self._compact(vacuum=True)
 
     async def _compact(self, *, vacuum: bool) -> None:
@@ -207,7 +222,7 @@ class Service:
             return
         self.sources = sources
         self.subs.source_names = self._names()
-        self.scrape.published = False  # the next cycle writes the feeds of the new sources
+        self.scrape.stale = True  # the next cycle writes the feeds of the new sources
         if self.jobs is not None:
             change = self.jobs.sync(sources, run_now=True)
             log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),
@@ -362,7 +377,7 @@ async def _shutdown(service: Service) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await service._telegram_task
     try:
-        await asyncio.wait_for(service._lock.acquire(), STOP_GRACE_SECONDS)
+        await asyncio.wait_for(service._gate.close(), STOP_GRACE_SECONDS)
     except TimeoutError:
         log.warning("a scrape is still waiting on the network; exiting without it")
     await service.stop_sender()

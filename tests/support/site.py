@@ -36,6 +36,8 @@ class Route:
     delay: float = 0.0
     conditional: bool = True
     drop: bool = False  # close the connection without answering
+    hold: threading.Event | None = None  # answer only once this is set (at most 60 s)
+    arrived: threading.Event = field(default_factory=threading.Event)  # set when a request came in
     last_modified: float = field(default_factory=time.time)
 
 
@@ -148,6 +150,9 @@ class FixtureSite:
             self._record(h, headers, 404)
             self._send(h, 404, b"not found", {"Content-Type": "text/plain"})
             return
+        route.arrived.set()
+        if route.hold is not None:
+            route.hold.wait(60)
         if route.delay:
             time.sleep(route.delay)
         if route.drop:
