@@ -10,6 +10,7 @@ index; anything else goes to BeautifulSoup's CSS engine, soupsieve, which is slo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
@@ -110,6 +111,11 @@ class Index:
 
     Simple selectors are answered from the index; anything else goes to soupsieve. Build it
     before changing the tree.
+
+    Every element's descendants occupy the positions right after it, so a scope is a range of
+    positions: candidates inside it are found by bisection in the (position-sorted) pool, and "has
+    an ancestor matching X" is a lookup in X's ranges. A scoped query costs the size of the scope,
+    not of the page: a listing of n items is scraped in time linear in n (issue 13).
     """
 
     def __init__(self, root: BeautifulSoup) -> None:
@@ -119,7 +125,9 @@ class Index:
         self.by_tag: dict[str, list[Tag]] = {}
         self.by_class: dict[str, list[Tag]] = {}
         self.by_rel: dict[str, list[Tag]] = {}  # rel="author", rel="category tag", rel="canonical"
-        self._spans: dict[int, tuple[int, int]] = {}
+        self._ends: list[int] | None = None  # position -> end of its subtree (exclusive), built when needed
+        self._positions: dict[tuple[str, str], list[int]] = {}  # pool -> its elements' positions
+        self._covers: dict[_Compound, tuple[list[int], list[int]]] = {}
         for el in self.elements:
             self.by_tag.setdefault(el.name, []).append(el)
             for name in el.get("class") or ():
@@ -147,28 +155,61 @@ class Index:
             return (scope or self.root).select(alternative)
         *ancestors, last = chain
         low, high = self._span(scope)
-        found = [el for el in self._pool(last) if low < self.position[id(el)] < high and last.matches(el)]
-        if ancestors:  # descendants of the outermost compound's matches, then the rest of the chain
-            spans = [self._span(a) for a in self._pool(ancestors[0]) if ancestors[0].matches(a)]
-            found = [el for el in found if any(lo < self.position[id(el)] < hi for lo, hi in spans)]
+        pool, positions = self._pool(last)
+        inside = pool[bisect_right(positions, low) : bisect_left(positions, high)]
+        found = [el for el in inside if last.matches(el)]
+        if ancestors and found:  # descendants of the outermost compound's matches, then the rest of the chain
+            found = [el for el in found if self._under(ancestors[0], self.position[id(el)])]
             if len(ancestors) > 1:
                 found = [el for el in found if _has_ancestors(el, ancestors)]
         return found
 
-    def _pool(self, compound: _Compound) -> list[Tag]:
+    def _pool(self, compound: _Compound) -> tuple[list[Tag], list[int]]:
+        """The elements ``compound`` can match (document order) and their positions."""
         if compound.classes:
-            return self.by_class.get(compound.classes[0], [])
-        return self.by_tag.get(compound.tag, []) if compound.tag else self.elements
+            key, pool = ("class", compound.classes[0]), self.by_class.get(compound.classes[0], [])
+        elif compound.tag:
+            key, pool = ("tag", compound.tag), self.by_tag.get(compound.tag, [])
+        else:
+            key, pool = ("*", ""), self.elements
+        positions = self._positions.get(key)
+        if positions is None:
+            positions = self._positions[key] = [self.position[id(el)] for el in pool]
+        return pool, positions
+
+    def _under(self, compound: _Compound, position: int) -> bool:
+        """Whether the element at ``position`` has an ancestor matching ``compound``."""
+        cover = self._covers.get(compound)
+        if cover is None:
+            ends = self._subtree_ends()
+            pool, positions = self._pool(compound)
+            starts = [p for el, p in zip(pool, positions, strict=True) if compound.matches(el)]
+            reach, furthest = [], -1
+            for start in starts:  # the furthest subtree end among matches starting at or before each one
+                furthest = max(furthest, ends[start])
+                reach.append(furthest)
+            cover = self._covers[compound] = (starts, reach)
+        starts, reach = cover
+        k = bisect_left(starts, position) - 1  # the last match starting before ``position``
+        return k >= 0 and reach[k] > position
+
+    def _subtree_ends(self) -> list[int]:
+        """For each position, the first position after its element's subtree (one pass, bottom up)."""
+        if self._ends is None:
+            sizes = [0] * len(self.elements)
+            for i in range(len(self.elements) - 1, -1, -1):
+                parent = self.position.get(id(self.elements[i].parent))
+                if parent is not None:
+                    sizes[parent] += sizes[i] + 1
+            self._ends = [i + size + 1 for i, size in enumerate(sizes)]
+        return self._ends
 
     def _span(self, scope: Tag | None) -> tuple[int, int]:
         """Positions strictly between which ``scope``'s descendants lie."""
         if scope is None or id(scope) not in self.position:
             return -1, len(self.elements)
-        span = self._spans.get(id(scope))
-        if span is None:
-            start = self.position[id(scope)]
-            span = self._spans[id(scope)] = (start, start + len(scope.find_all(True)) + 1)
-        return span
+        start = self.position[id(scope)]
+        return start, self._subtree_ends()[start]
 
 
 def _has_ancestors(el: Tag, chain: list[_Compound]) -> bool:
