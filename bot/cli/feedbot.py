@@ -51,10 +51,7 @@ class Context:
         return Fetcher(self.settings.fetch_settings)
 
     def feed_files(self):  # -> feeds.publish.FeedFiles
-        from feeds.publish import FeedFiles
-
-        s = self.settings
-        return FeedFiles(self.data_dir / "public", base_url=s.public_base_url, max_entries=s.feeds.max_entries)
+        return self.settings.feed_files(self.data_dir / "public")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,14 +68,10 @@ class ScrapeCycle:
     def finish(self, results: Sequence[RefreshResult]) -> None:
         """Publish the feeds when they are stale (until a publish succeeds), then fan out."""
         from feeds.cycle import publish_feeds
-        from feeds.publish import FeedFiles
 
-        s = self.settings
         with self._finishing:
-            run = publish_feeds(
-                results, store=self.store, listed=self.sources, publish_unchanged=self.stale,
-                feeds=FeedFiles(self.public_dir, base_url=s.public_base_url, max_entries=s.feeds.max_entries),
-            )
+            run = publish_feeds(results, store=self.store, feeds=self.settings.feed_files(self.public_dir),
+                                listed=self.sources, publish_unchanged=self.stale)
             self.stale = run.stale
             if run.publish_error is not None:  # the alerts must not wait for a full disk; retried next cycle
                 log.error("feeds not published, retried at the next cycle: %s", run.publish_error)

@@ -15,12 +15,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.errors import ConfigError
 from feeds.models import DEFAULT_TIMEZONE, FetchSettings
 from feeds.config.files import read_toml
+
+if TYPE_CHECKING:
+    from feeds.publish import FeedFiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("fetch", "deadline_seconds", float, _FETCH.deadline_seconds, "Longest time one request may take, connection to last byte, however slowly the site answers (not retried).", _positive),
     Option("fetch", "allow_private", tuple, (), "Private, loopback or link-local addresses or networks (CIDR) that may be fetched; every other non-public address is refused.", _networks),
     Option("feeds", "max_entries", int, 100, "Entries per published feed.", _positive),
+    Option("feeds", "max_entry_bytes", int, 100_000, "An entry's body in a feed is cut beyond this many bytes, with a link to the article.", _positive),
+    Option("feeds", "max_feed_bytes", int, 5_000_000, "A feed keeps only the newest entries that fit in this many bytes.", _positive),
     Option("http", "host", str, "127.0.0.1", "Address the feed server listens on."),
     Option("http", "port", int, 8080, "Port the feed server listens on.", _port),
     Option("health", "broken_after_minutes", int, 120, "/healthz answers 503 once a source has been broken this long.", _non_negative),
@@ -188,6 +193,14 @@ class Settings:
             deadline_seconds=f.deadline_seconds,
             allow_private=tuple(str(x) for x in f.allow_private),
         )
+
+    def feed_files(self, public_dir: Path) -> FeedFiles:
+        """Where and how the feeds are written (``public_dir``: feeds/ and feeds.opml)."""
+        from feeds.publish import FeedFiles  # feedgen and lxml: loaded when something is published
+
+        f = self.feeds
+        return FeedFiles(public_dir, base_url=self.public_base_url, max_entries=f.max_entries,
+                         max_entry_bytes=f.max_entry_bytes, max_feed_bytes=f.max_feed_bytes)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a nested dict, secrets masked, for ``feedbot config``."""

@@ -7,6 +7,7 @@ Dates, places and event names read as they do in Telegram (:mod:`feeds.present`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from html import escape
 from urllib.parse import urljoin
@@ -18,6 +19,7 @@ from feeds.present import article_topics, display_name, event_place, event_when
 
 GENERATOR_URI = "https://github.com/vncpc-feedbot/vncpc-feedbot"
 SUMMARY_CHARS = 300
+MAX_ENTRY_BYTES = 100_000  # feeds.max_entry_bytes: an entry's body HTML beyond this is cut, with a link
 
 # Characters XML 1.0 forbids (lxml raises on them) plus DEL.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -39,6 +41,7 @@ _LABELS = {
         "participants": "Số người tham dự",
         "at_least": "ít nhất {n}",
         "recommendations": "Kiến nghị",
+        "read_more": "Bài dài, phần còn lại ở trang gốc: đọc tiếp…",
     },
     "en": {
         "event": "Event",
@@ -48,6 +51,7 @@ _LABELS = {
         "participants": "Participants",
         "at_least": "at least {n}",
         "recommendations": "Recommendations",
+        "read_more": "A long article: read the rest on the source site…",
     },
 }
 def _event_html(event: Event, labels: dict[str, str], language: str) -> str:
@@ -75,6 +79,7 @@ def facts_html(article: Article) -> str:
     return f'<div class="feedbot-facts">{"".join(parts)}</div><hr/>' if parts else ""
 
 
+@functools.lru_cache(maxsize=256)  # an entry is in several feeds, in Atom and RSS, publish after publish
 def clean_body(body_html: str, base_url: str) -> str:
     """The body sanitised again (no scripts, styles, handlers, iframes) with absolute URLs."""
 
@@ -82,6 +87,20 @@ def clean_body(body_html: str, base_url: str) -> str:
         return urljoin(base_url, value) if attribute in ("href", "src") else value
 
     return nh3.clean(body_html, attribute_filter=absolute)
+
+
+def entry_content(article: Article, max_bytes: int = MAX_ENTRY_BYTES) -> str:
+    """The entry's HTML: the facts, then the body; a body over ``max_bytes`` (UTF-8) is cut at a
+    tag boundary and ends with a link to the article (the sanitiser closes what the cut left open)."""
+    body = article.body_html
+    encoded = body.encode("utf-8")
+    if len(encoded) > max_bytes:
+        cut = encoded[:max_bytes].decode("utf-8", "ignore")
+        if cut.rfind("<") > cut.rfind(">"):
+            cut = cut[: cut.rfind("<")]
+        label = _LABELS.get(article.language.value, _LABELS["vi"])["read_more"]
+        body = f'{cut}<p><a href="{escape(article.url)}">{escape(label)}</a></p>'
+    return facts_html(article) + clean_body(body, article.url)
 
 
 def entry_summary(article: Article) -> str:

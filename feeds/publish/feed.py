@@ -9,7 +9,7 @@ timezone (+07:00 for VNCPC).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
@@ -21,12 +21,12 @@ from lxml import etree
 from feeds.models import DEFAULT_TIMEZONE, Article, StoredArticle
 from feeds.publish.entries import (
     GENERATOR_URI,
+    MAX_ENTRY_BYTES,
     TOPICS_SCHEME,
-    clean_body,
     entry_categories,
+    entry_content,
     entry_summary,
     entry_updated,
-    facts_html,
     topic_label,
 )
 from feeds.publish.entries import clean_xml_text as _x
@@ -51,6 +51,7 @@ class FeedMeta:
     language: str = "vi"
     author: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    max_entry_bytes: int = MAX_ENTRY_BYTES  # an entry's body beyond this is cut, with a "read more" link
 
 
 def _newest_first(entries: Sequence[StoredArticle]) -> list[StoredArticle]:
@@ -68,7 +69,7 @@ def _add_categories(fe: FeedEntry, article: Article, feed_language: str) -> None
             fe.category(term=term)
 
 
-def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str) -> None:
+def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str, max_bytes: int) -> None:
     article = stored.article
     fe = fg.add_entry(order="append")  # feedgen prepends by default
     fe.id(_x(article.url))
@@ -87,7 +88,7 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_lang
     if summary:
         fe.summary(summary)
         fe.description(escape(summary))  # RSS <description> is HTML
-    fe.content(_x(facts_html(article) + clean_body(article.body_html, article.url)), type="html")
+    fe.content(_x(entry_content(article, max_bytes)), type="html")
 
 
 def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> FeedGenerator:
@@ -106,7 +107,7 @@ def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> F
     newest = max((entry_updated(s).astimezone(tz) for s in ordered), default=EMPTY_FEED_UPDATED)
     fg.updated(newest)  # also RSS lastBuildDate; never the wall clock
     for stored in ordered:
-        _add_entry(fg, stored, tz, meta.language)
+        _add_entry(fg, stored, tz, meta.language, meta.max_entry_bytes)
     return fg
 
 
@@ -134,3 +135,17 @@ def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -
 def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
     """An RSS 2.0 document, newest item first (content:encoded carries the HTML)."""
     return bytes(_feed(entries, meta, "application/rss+xml").rss_str(pretty=True))
+
+
+Builder = Callable[[Sequence[StoredArticle], FeedMeta], bytes]  # build_atom or build_rss
+
+
+def fit_feed(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int) -> tuple[bytes, int]:
+    """The feed with as many of the newest entries as fit in ``max_bytes`` (at least one), and
+    how many it kept."""
+    ordered = _newest_first(entries)
+    data, count = build(ordered, meta), len(ordered)
+    while len(data) > max_bytes and count > 1:
+        count = max(1, min(count - 1, int(count * max_bytes / len(data) * 0.95)))
+        data = build(ordered[:count], meta)
+    return data, count

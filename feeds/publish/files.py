@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from feeds.errors import PublishError
 from feeds.models import Source, StoredArticle
-from feeds.publish.feed import FeedMeta, build_atom, build_rss
+from feeds.publish.entries import MAX_ENTRY_BYTES
+from feeds.publish.feed import Builder, FeedMeta, build_atom, build_rss, fit_feed
 from feeds.publish.ical import build_ics
 from feeds.publish.opml import build_opml
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ICS_MAX_ARTICLES = 1000
+MAX_FEED_BYTES = 5_000_000  # feeds.max_feed_bytes: older entries are left out of a feed above this
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -59,15 +61,19 @@ def write_atomic(path: Path, data: bytes) -> bool:
 @dataclass(frozen=True, slots=True)
 class FeedFiles:
     """Where the feeds go and what they hold: ``public_dir`` (feeds/ and feeds.opml), the public
-    ``base_url`` their links use, at most ``max_entries`` entries per feed."""
+    ``base_url`` their links use, at most ``max_entries`` entries per feed, an entry's body cut at
+    ``max_entry_bytes``, a feed no larger than ``max_feed_bytes`` (the newest entries that fit)."""
 
     public_dir: Path
     base_url: str
     max_entries: int
+    max_entry_bytes: int = MAX_ENTRY_BYTES
+    max_feed_bytes: int = MAX_FEED_BYTES
 
     def write(self, store: Store, sources: Sequence[Source]) -> list[Path]:
         """:func:`publish_all` with these settings."""
-        return publish_all(store, sources, self.public_dir, base_url=self.base_url, max_entries=self.max_entries)
+        return publish_all(store, sources, self.public_dir, base_url=self.base_url, max_entries=self.max_entries,
+                           max_entry_bytes=self.max_entry_bytes, max_feed_bytes=self.max_feed_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +99,21 @@ def _specs(store: Store, sources: Sequence[Source], base: str, max_entries: int)
     yield _FeedSpec("recommendations", recs, store.articles(with_recommendations=True, limit=max_entries), ("atom",))
 
 
+def _fitted(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int) -> bytes:
+    """The feed with as many of the newest entries as fit in ``max_bytes``; a WARNING when some are left out."""
+    data, kept = fit_feed(build, entries, meta, max_bytes)
+    if kept < len(entries):
+        log.warning("feed over feeds.max_feed_bytes, older entries left out feed=%s kept=%d of=%d max_bytes=%d",
+                    meta.self_url, kept, len(entries), max_bytes)
+    return data
+
+
 def publish_all(
-    store: Store, sources: Sequence[Source], public_dir: Path, *, base_url: str, max_entries: int
+    store: Store, sources: Sequence[Source], public_dir: Path, *, base_url: str, max_entries: int,
+    max_entry_bytes: int = MAX_ENTRY_BYTES, max_feed_bytes: int = MAX_FEED_BYTES,
 ) -> list[Path]:
-    """Write every feed under ``public_dir/feeds/`` and ``public_dir/feeds.opml``.
+    """Write every feed under ``public_dir/feeds/`` and ``public_dir/feeds.opml``; an entry's
+    body is cut at ``max_entry_bytes``, a feed keeps the newest entries that fit in ``max_feed_bytes``.
     Returns every published path (unchanged files are left untouched)."""
     base = base_url.rstrip("/")
     feeds_dir = public_dir / "feeds"
@@ -106,9 +123,9 @@ def publish_all(
         for fmt in spec.formats:
             url = f"{base}/feeds/{spec.name}.{fmt}"
             atom_url = f"{base}/feeds/{spec.name}.atom"
-            meta = replace(spec.meta, feed_id=atom_url, self_url=url)
+            meta = replace(spec.meta, feed_id=atom_url, self_url=url, max_entry_bytes=max_entry_bytes)
             build = build_atom if fmt == "atom" else build_rss
-            outputs.append((feeds_dir / f"{spec.name}.{fmt}", build(spec.entries, meta)))
+            outputs.append((feeds_dir / f"{spec.name}.{fmt}", _fitted(build, spec.entries, meta, max_feed_bytes)))
             if fmt == "atom":
                 listed.append(meta)
     calendar = build_ics(store.articles(with_events=True, limit=ICS_MAX_ARTICLES))

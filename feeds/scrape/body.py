@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from bs4 import Tag
 
 from feeds.models import ArticleSelectors
-from feeds.scrape.sanitize import ALWAYS_REMOVE, absolutize_urls, element_text, sanitize_html
+from feeds.scrape.sanitize import ALWAYS_REMOVE, absolutize_urls, element_text, inner_html, sanitize_html
 from feeds.scrape.selectors import Page
 from feeds.text import normalize
 
@@ -74,4 +74,4 @@ def render_body(body: Tag | None, base: str, og_image: str) -> tuple[str, str, t
     web_images = tuple(dict.fromkeys(u for u in images if u.startswith(("http://", "https://"))))
     if body is None:
         return "", "", web_images
-    return normalize(sanitize_html(body.decode_contents())), normalize(element_text(body)), web_images
+    return normalize(sanitize_html(inner_html(body))), normalize(element_text(body)), web_images

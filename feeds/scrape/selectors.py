@@ -233,7 +233,7 @@ class Page:
 
     @classmethod
     def parse(cls, html: str, url: str) -> Page:
-        soup = BeautifulSoup(html, "lxml")
+        soup = BeautifulSoup(close_void_elements(html), "lxml")
         index = Index(soup)
         base_tag = next((t for t in index.by_tag.get("base", ()) if t.get("href")), None)
         return cls(soup, index, _base_url(url, str(base_tag["href"])) if base_tag is not None else url)
@@ -243,6 +243,16 @@ class Page:
         rel = attrs.get("rel")
         pool = self.index.by_rel.get(rel.lower(), []) if rel else self.index.by_tag.get(name, [])
         return [el for el in pool if el.name == name and all(_has_word(el, a, w) for a, w in attrs.items())]
+
+
+# Void elements libxml2 does not know as void: it nests everything after them inside them, and
+# removing one (an <embed>) then removed the rest of the article with it (issue 13).
+_NESTING_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen|bgsound|command|menuitem|image)\b[^>]*>", re.IGNORECASE)
+
+
+def close_void_elements(html: str) -> str:
+    """``html`` with an end tag right after each void element lxml would otherwise leave open."""
+    return _NESTING_VOIDS.sub(r"\g<0></\1>", html)
 
 
 def _base_url(url: str, href: str) -> str:
