@@ -111,3 +111,28 @@ async def test_feeds_are_published_again_after_a_failed_publish(tmp_path, site):
         written = (feeds / "all.atom").stat().st_mtime_ns
         await service.cycle(service.sources)  # published: not rewritten without a change
         assert (feeds / "all.atom").stat().st_mtime_ns == written
+
+
+async def test_a_non_json_bot_api_answer_at_start_is_retried_and_healthz_tells_the_truth(tmp_path, site, botapi, caplog):
+    # The issue: one "Invalid server response" at start-up killed the bot for good while /healthz
+    # kept saying "starting" with status ok.
+    from tests.test_service import _telegram_ctx
+
+    site.add_dir(DEMO_ROOT)
+    ctx = _ctx(tmp_path, site.base, site.base)
+    botapi.fail_next(None, "garbage", method="getMe")
+    service = Service(_telegram_ctx(tmp_path, ctx, botapi.base_url), token=botapi.token)
+    async with contextlib.AsyncExitStack() as stack:
+        await service.open(stack)
+        task = asyncio.create_task(service.start_telegram(stack))
+        await wait_async(lambda: service.telegram_problem is not None, "the failed first attempt", timeout=30)
+        status, payload = await service.health()
+        assert (status, payload["status"], payload["telegram"]) == (503, "unhealthy", "retrying")
+        assert "Invalid server response" in payload["telegram_error"] and botapi.token not in payload["telegram_error"]
+        await asyncio.wait_for(task, 60)  # the retry (after 5 s) starts the bot
+        assert service.app is not None and service.exit_status == 0
+        status, payload = await service.health()
+        assert (status, payload["telegram"]) == (200, "polling") and "telegram_error" not in payload
+        service._halt.set()
+        service.stopped.set()
+    assert "retrying in 5 s: TelegramError: Invalid server response" in caplog.text

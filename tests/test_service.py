@@ -349,7 +349,9 @@ async def test_telegram_unreachable_at_start_is_retried_while_the_rest_runs(tmp_
         await service.open(stack)
         task = asyncio.create_task(service.start_telegram(stack))
         await wait_async(lambda: "Telegram not reachable, retrying in 5 s" in caplog.text, "a retry")
-        assert not task.done() and (await service.health())[1]["telegram"] == "starting"
+        status, payload = await service.health()
+        assert not task.done() and payload["telegram"] == "retrying" and status == 503
+        assert payload["status"] != "ok" and "NetworkError" in payload["telegram_error"]
         service._halt.set()
         service.stopped.set()
         await asyncio.wait_for(task, 5)

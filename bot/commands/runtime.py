@@ -96,12 +96,13 @@ def polling_error_logger(token: str) -> Callable[[Exception], None]:
 
 
 async def start_with_retries(start: Start, stack: contextlib.AsyncExitStack, *, halt: threading.Event,
-                             stopped: asyncio.Event) -> bool:
+                             stopped: asyncio.Event, report: Callable[[str], None] | None = None) -> bool:
     """Call ``start`` until it succeeds (True) or the service stops (False), doubling the pause
-    (up to :data:`RETRY_CAP_SECONDS`) while Telegram cannot be reached. A :class:`ConfigError`
-    (a refused token) is raised at once. What a failed attempt opened is closed right away; what
-    the successful one opened is closed with ``stack``."""
-    from telegram.error import BadRequest, NetworkError
+    (up to :data:`RETRY_CAP_SECONDS`) while Telegram cannot be reached or answers something that is
+    not the Bot API's (a proxy's HTML page: "Invalid server response"); ``report`` is told why each
+    attempt failed. A :class:`ConfigError` (a refused token) is raised at once. What a failed
+    attempt opened is closed right away; what the successful one opened is closed with ``stack``."""
+    from telegram.error import BadRequest, TelegramError
 
     delay = FIRST_RETRY_SECONDS
     while not halt.is_set():
@@ -112,9 +113,11 @@ async def start_with_retries(start: Start, stack: contextlib.AsyncExitStack, *, 
             await attempt.aclose()
             raise ConfigError(f"Telegram refused to start the bot ({exc.message}): check telegram.webhook_url "
                               "and telegram.api_url") from None
-        except NetworkError as exc:
-            log.warning("Telegram not reachable, retrying in %g s: %s", delay, exc)
+        except TelegramError as exc:  # the network, a timeout, or an answer that is not JSON
+            log.warning("Telegram not reachable, retrying in %g s: %s: %s", delay, type(exc).__name__, exc)
             await attempt.aclose()
+            if report is not None:
+                report(f"{type(exc).__name__}: {exc}")
         except BaseException:
             await attempt.aclose()
             raise

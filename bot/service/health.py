@@ -58,9 +58,11 @@ def health_report(
     next_runs: dict[str, dt.datetime | None] | None = None,
     telegram: str = "off",
     started: dt.datetime | None = None,
+    telegram_error: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON payload) of /healthz: 503 when an enabled, unpaused source has been
-    broken (or failing as a whole since its last success) longer than ``broken_after_minutes``.
+    broken (or failing as a whole since its last success) longer than ``broken_after_minutes``,
+    or while the Telegram bot is down and being retried (``telegram`` "retrying", with its reason).
     A source that has failed and never succeeded counts as failing since ``started`` (the service's
     start; without it such a source is not counted)."""
     by_id = {h.source_id: h for h in health}
@@ -80,12 +82,15 @@ def health_report(
             "consecutive_failures": h.consecutive_failures, "articles": h.article_count,
             "next_run": _iso((next_runs or {}).get(source.id), now.tzinfo),
         }
+    bot_down = telegram == "retrying"
     payload = {
-        "status": "unhealthy" if down else "ok", "down": down, "sources": report,
+        "status": "unhealthy" if down or bot_down else "ok", "down": down, "sources": report,
         "outbox": {"pending": outbox.get("pending", 0), "failed": outbox.get("failed", 0)},
         "telegram": telegram, "time": now.isoformat(),
     }
-    return (503 if down else 200), payload
+    if bot_down:
+        payload["telegram_error"] = telegram_error or "unknown"
+    return (503 if down or bot_down else 200), payload
 
 
 def summarize(results: Sequence[RefreshResult]) -> str:

@@ -99,6 +99,7 @@ class Service:
         self.scrape: Any = None  # ScrapeCycle, the worker thread's part of a cycle
         self.exit_status = 0  # 2 when Telegram refused the token
         self._telegram_task: asyncio.Task[None] | None = None
+        self.telegram_problem: str | None = None  # why the last attempt to start the bot failed
 
     # ----------------------------------------------------------------- opening and closing
 
@@ -244,14 +245,14 @@ class Service:
         return health_report(
             self.sources, rows, stats.by_status, now=dt.datetime.now(dt.UTC),
             broken_after_minutes=self.settings.health.broken_after_minutes, next_runs=next_runs,
-            telegram=self._telegram_state(), started=self.started_at,
+            telegram=self._telegram_state(), started=self.started_at, telegram_error=self.telegram_problem,
         )
 
     def _telegram_state(self) -> str:
         if not self.token:
             return "off"
         if self.app is None:
-            return "starting"
+            return "retrying" if self.telegram_problem else "starting"
         return "webhook" if self.settings.telegram.webhook_url else "polling"
 
     async def start_web(self, stack: contextlib.AsyncExitStack) -> None:
@@ -283,13 +284,17 @@ class Service:
         the feeds are served meanwhile). A refused token stops the service with status 2."""
         try:
             started = await start_with_retries(self._start_bot_and_sender, stack, halt=self._halt,
-                                               stopped=self.stopped)
+                                               stopped=self.stopped, report=self._telegram_failed)
         except ConfigError as exc:
             self.fail(2, str(exc))
             return
         if started:
+            self.telegram_problem = None
             await register_channels(self.app, self.subs, self.settings.telegram.channels)
             self._sender_task = asyncio.create_task(self.run_sender())
+
+    def _telegram_failed(self, reason: str) -> None:
+        self.telegram_problem = reason.replace(self.token or "\0", "<token>")
 
     async def _start_bot_and_sender(self, stack: contextlib.AsyncExitStack) -> None:
         await self.start_bot(stack)

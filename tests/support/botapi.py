@@ -14,7 +14,8 @@ Every call is recorded (``calls()``, ``sent()``). ``parse_mode=HTML`` texts are 
 (tests/support/telegram_html.py); texts over 4096 characters after entity parsing are refused.
 Failure kinds for ``fail_next``: "429", "403", "chat_not_found", "400", "500", "502", "slow"
 (answered normally after ``delay`` seconds: the message IS delivered), "drop" (connection closed
-without an answer: the message is NOT delivered), "migrated" (400 with ``migrate_to_chat_id``). ``rate_limit`` (messages/s over all chats, a
+without an answer: the message is NOT delivered), "migrated" (400 with ``migrate_to_chat_id``), "garbage" (a 200 answer
+that is an HTML page, not JSON: python-telegram-bot's "Invalid server response"). ``rate_limit`` (messages/s over all chats, a
 token bucket with one second of burst) answers 429 when exceeded; ``per_chat_interval`` records
 (and with ``enforce_per_chat`` refuses) messages closer than that to the previous one in a chat.
 """
@@ -36,7 +37,7 @@ from tests.support.telegram_html import HtmlError, parse_html
 
 MAX_TEXT = 4096
 DEFAULT_TOKEN = "123456789:TEST-token-for-the-fake-bot-api"
-FAILURE_KINDS = ("429", "403", "chat_not_found", "400", "500", "502", "slow", "drop", "migrated")
+FAILURE_KINDS = ("429", "403", "chat_not_found", "400", "500", "502", "slow", "drop", "migrated", "garbage")
 BOT_USER = {
     "id": 123456789,
     "is_bot": True,
@@ -425,6 +426,9 @@ class BotApiServer:
                 assert request.transport is not None
                 request.transport.abort()
                 raise asyncio.CancelledError
+            if failure.kind == "garbage":  # a proxy's error page where the Bot API's JSON should be
+                self._record(Call(method, params, 200, arrived))
+                return web.Response(text="<html><body>502 Bad Gateway</body></html>", content_type="text/html")
             if failure.kind == "slow":
                 await asyncio.sleep(failure.delay)
             else:
