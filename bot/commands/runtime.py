@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import re
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -89,7 +90,7 @@ def polling_error_logger(token: str) -> Callable[[Exception], None]:
     (no traceback, the token masked); the library keeps retrying by itself."""
 
     def report(exc: Exception) -> None:
-        reason = str(exc).replace(token, "***") if token else str(exc)
+        reason = re.sub(re.escape(token), "***", str(exc), flags=re.IGNORECASE) if token else str(exc)
         log.warning("Telegram not reachable while polling for updates, retrying: %s: %s", type(exc).__name__, reason)
 
     return report

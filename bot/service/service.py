@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.service.health import health_notice, health_report, summarize
+from bot.service.logs import RedactFilter
 from bot.service.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
 from bot.service.scrape_cycle import ScrapeCycle, host_groups
 from bot.service.scrape_gate import ScrapeGate
@@ -294,7 +295,7 @@ class Service:
             self._sender_task = asyncio.create_task(self.run_sender())
 
     def _telegram_failed(self, reason: str) -> None:
-        self.telegram_problem = reason.replace(self.token or "\0", "<token>")
+        self.telegram_problem = RedactFilter([self.token or ""]).scrub(reason)
 
     async def _start_bot_and_sender(self, stack: contextlib.AsyncExitStack) -> None:
         await self.start_bot(stack)
