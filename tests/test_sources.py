@@ -206,7 +206,7 @@ def test_bad_url(url):
         ("timezone", "../etc/passwd", "not an IANA time zone"),
         ("timezone", "Asia", "not an IANA time zone"),  # a folder of the zone database
         ("timezone", "x" * 300, "not an IANA time zone"),  # a file name too long for the OS
-        ("interval_minutes", 0, "at least 1"),
+        ("interval_minutes", 0, "between 1 and 10080"),
         ("max_pages", 0, "between 1 and 50"),
         ("max_pages", 51, "between 1 and 50"),
         ("max_pages", True, "expected an integer, got a boolean"),

@@ -216,17 +216,25 @@ class Service:
         log.info("database maintenance done=%s", done)
 
     def reload(self) -> None:
-        """SIGHUP: re-read sources.toml; an invalid file keeps the running configuration."""
+        """SIGHUP: re-read sources.toml; an invalid file (a value out of range included) keeps the
+        running configuration whole: nothing of the new one is applied."""
         try:
             sources = self.ctx.sources()
         except ConfigError as exc:
             log.error("sources not reloaded, keeping the previous ones: %s", exc)
             return
+        previous = self.sources
+        try:
+            change = self.jobs.sync(sources, run_now=True) if self.jobs is not None else None
+        except Exception as exc:  # the scheduler refused a value: put the running jobs back as they were
+            log.error("sources not reloaded, keeping the previous ones: %s: %s", type(exc).__name__, exc)
+            if self.jobs is not None:
+                self.jobs.sync(previous)
+            return
         self.sources = sources
         self.subs.source_names = self._names()
         self.scrape.stale = True  # the next cycle writes the feeds of the new sources
-        if self.jobs is not None:
-            change = self.jobs.sync(sources, run_now=True)
+        if change is not None:
             log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),
                      ",".join(change.added), ",".join(change.removed), ",".join(change.rescheduled))
 

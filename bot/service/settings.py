@@ -45,24 +45,26 @@ class Option:
         return "FEEDBOT_" + "_".join(p.upper() for p in parts)
 
 
-def _positive(v: Any) -> str | None:
-    if not math.isfinite(v):  # "inf" parses as a float, and later breaks pacing and timeouts
-        return "must be a finite number"
-    return None if v > 0 else "must be greater than 0"
+def _between(low: float, high: float) -> Callable[[Any], str | None]:
+    """A range check: every number has a sensible range, so a value that passes cannot overflow
+    a timer or a date later (``interval_minutes = 1500000000000`` crashed the service)."""
+
+    def check(v: Any) -> str | None:
+        if not math.isfinite(v):  # "inf" and "nan" parse as floats
+            return f"must be a finite number between {_number(low)} and {_number(high)}"
+        if not low <= v <= high:
+            return f"must be between {_number(low)} and {_number(high)}"
+        return None
+
+    return check
 
 
-def _non_negative(v: Any) -> str | None:
-    if not math.isfinite(v):
-        return "must be a finite number"
-    return None if v >= 0 else "must be 0 or more"
+def _number(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
 def _port(v: int) -> str | None:
     return None if 0 <= v <= 65535 else "must be a TCP port (0-65535)"
-
-
-def _hour(v: int) -> str | None:
-    return None if 0 <= v <= 23 else "must be an hour from 0 to 23"
 
 
 def _http_url(v: str) -> str | None:
@@ -125,27 +127,27 @@ OPTIONS: tuple[Option, ...] = (
     Option("", "timezone", str, DEFAULT_TIMEZONE, "Time zone for digests and display.", _timezone),
     Option("", "log_level", str, "INFO", "DEBUG, INFO, WARNING or ERROR.", _log_level),
     Option("fetch", "user_agent", str, _FETCH.user_agent, "User-Agent sent with every request; name the project and a contact URL."),
-    Option("fetch", "delay_seconds", float, _FETCH.delay_seconds, "Pause between two requests to the same host.", _non_negative),
-    Option("fetch", "timeout_seconds", float, _FETCH.timeout_seconds, "Read timeout of one request.", _positive),
-    Option("fetch", "connect_timeout_seconds", float, _FETCH.connect_timeout_seconds, "Connect timeout of one request.", _positive),
-    Option("fetch", "retries", int, _FETCH.retries, "Retries after a timeout, connection error, 429 or 5xx.", _non_negative),
-    Option("fetch", "max_bytes", int, _FETCH.max_bytes, "Largest page body accepted, in bytes.", _positive),
+    Option("fetch", "delay_seconds", float, _FETCH.delay_seconds, "Pause between two requests to the same host.", _between(0, 3600)),
+    Option("fetch", "timeout_seconds", float, _FETCH.timeout_seconds, "Read timeout of one request.", _between(0.1, 600)),
+    Option("fetch", "connect_timeout_seconds", float, _FETCH.connect_timeout_seconds, "Connect timeout of one request.", _between(0.1, 600)),
+    Option("fetch", "retries", int, _FETCH.retries, "Retries after a timeout, connection error, 429 or 5xx.", _between(0, 10)),
+    Option("fetch", "max_bytes", int, _FETCH.max_bytes, "Largest page body accepted, in bytes.", _between(1000, 1000000000)),
     Option("fetch", "obey_robots", bool, _FETCH.obey_robots, "Obey robots.txt (leave on for sites you do not own)."),
-    Option("fetch", "deadline_seconds", float, _FETCH.deadline_seconds, "Longest time one request may take, connection to last byte, however slowly the site answers (not retried).", _positive),
+    Option("fetch", "deadline_seconds", float, _FETCH.deadline_seconds, "Longest time one request may take, connection to last byte, however slowly the site answers (not retried).", _between(0.1, 3600)),
     Option("fetch", "allow_private", tuple, (), "Private, loopback or link-local addresses or networks (CIDR) that may be fetched; every other non-public address is refused.", _networks),
-    Option("feeds", "max_entries", int, 100, "Entries per published feed.", _positive),
-    Option("feeds", "max_entry_bytes", int, 100_000, "An entry's body in a feed is cut beyond this many bytes, with a link to the article.", _positive),
-    Option("feeds", "max_feed_bytes", int, 5_000_000, "A feed keeps only the newest entries that fit in this many bytes.", _positive),
+    Option("feeds", "max_entries", int, 100, "Entries per published feed.", _between(1, 10000)),
+    Option("feeds", "max_entry_bytes", int, 100_000, "An entry's body in a feed is cut beyond this many bytes, with a link to the article.", _between(1000, 10000000)),
+    Option("feeds", "max_feed_bytes", int, 5_000_000, "A feed keeps only the newest entries that fit in this many bytes.", _between(10000, 1000000000)),
     Option("http", "host", str, "127.0.0.1", "Address the feed server listens on."),
     Option("http", "port", int, 8080, "Port the feed server listens on.", _port),
-    Option("health", "broken_after_minutes", int, 120, "/healthz answers 503 once a source has been broken this long.", _non_negative),
-    Option("digest", "default_hour", int, 8, "Hour (0-23, local time) of the daily digest for new digest subscribers.", _hour),
-    Option("delivery", "max_attempts", int, 8, "Attempts before a message that keeps failing is parked as failed.", _positive),
-    Option("delivery", "global_per_second", float, 30.0, "Messages per second to Telegram overall.", _positive),
-    Option("delivery", "per_chat_seconds", float, 1.0, "Seconds between two messages to one private chat.", _non_negative),
-    Option("delivery", "group_per_minute", int, 20, "Messages per minute to one group or channel.", _positive),
-    Option("delivery", "concurrency", int, 1, "Messages in flight at once. 1 keeps the promise that a crash repeats at most one message; 4-8 reach 30 msg/s over a slow link.", _positive),
-    Option("delivery", "keep_days", int, 30, "Days sent/failed outbox rows are kept before housekeeping prunes them.", _positive),
+    Option("health", "broken_after_minutes", int, 120, "/healthz answers 503 once a source has been broken this long.", _between(0, 525600)),
+    Option("digest", "default_hour", int, 8, "Hour (0-23, local time) of the daily digest for new digest subscribers.", _between(0, 23)),
+    Option("delivery", "max_attempts", int, 8, "Attempts before a message that keeps failing is parked as failed.", _between(1, 100)),
+    Option("delivery", "global_per_second", float, 30.0, "Messages per second to Telegram overall.", _between(0.01, 1000)),
+    Option("delivery", "per_chat_seconds", float, 1.0, "Seconds between two messages to one private chat.", _between(0, 3600)),
+    Option("delivery", "group_per_minute", int, 20, "Messages per minute to one group or channel.", _between(1, 1000)),
+    Option("delivery", "concurrency", int, 1, "Messages in flight at once. 1 keeps the promise that a crash repeats at most one message; 4-8 reach 30 msg/s over a slow link.", _between(1, 64)),
+    Option("delivery", "keep_days", int, 30, "Days sent/failed outbox rows are kept before housekeeping prunes them.", _between(1, 3650)),
     Option("telegram", "api_url", str, "https://api.telegram.org/bot", "Bot API base URL (the token is appended); point it at a self-hosted Bot API server if you run one.", _http_url),
     Option("telegram", "admins", tuple, (), "Telegram user ids allowed to run admin commands (FEEDBOT_TELEGRAM_ADMINS: comma-separated).", _user_ids),
     Option("telegram", "channels", tuple, (), "Chat ids or @channel names that receive every alert (comma-separated in the environment).", _chats),

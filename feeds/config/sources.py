@@ -21,7 +21,7 @@ Keys of a ``[[sources]]`` table
     An IANA zone name for dates the site prints without an offset
     (default ``"Asia/Ho_Chi_Minh"``).
 ``interval_minutes``
-    How often the service scrapes this source, a whole number >= 1 (default 30).
+    How often the service scrapes this source, a whole number from 1 to 10080 (a week; default 30).
 ``max_pages``
     How many listing pages to follow per run through ``listing.next_page``, 1 to 50 (default 3).
 ``enabled``
@@ -76,6 +76,7 @@ SOURCE_KEYS = frozenset(
 LISTING_KEYS = frozenset({"item", "link", "title", "date", "next_page"})
 ARTICLE_KEYS = frozenset({"title", "date", "body", "author", "category", "remove"})
 MAX_PAGES_LIMIT = 50
+MAX_INTERVAL_MINUTES = 7 * 24 * 60  # a week: a larger number would overflow the scheduler's timers
 
 Check = Callable[[str], "str | None"]
 _TOML_TYPES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
@@ -113,7 +114,7 @@ def _parse_source(problems: _Problems, index: int, data: Mapping[str, Any]) -> S
         article=_parse_article(t.table("article")),
         language=Language(t.text("language", check=_check_language) or Language.VI),
         timezone=t.text("timezone", check=_check_timezone) or DEFAULT_TIMEZONE,
-        interval_minutes=t.integer("interval_minutes", 30, low=1),
+        interval_minutes=t.integer("interval_minutes", 30, low=1, high=MAX_INTERVAL_MINUTES),
         max_pages=t.integer("max_pages", 3, low=1, high=MAX_PAGES_LIMIT),
         enabled=t.boolean("enabled", True),
         allowed_hosts=tuple(h.lower() for h in t.texts("allowed_hosts", check=_check_host)),
