@@ -41,7 +41,11 @@ BUTTONS = {**SUBSCRIBER_BUTTONS, **ADMIN_BUTTONS}
 
 
 async def throttle_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: stops command floods (one "slow down", then silence)."""
+    """Runs before every handler: stops command and button floods (one "slow down", then silence).
+    A button press counts like a command: 300 forged presses were 300 edits and database writes."""
+    if update.callback_query is not None and update.effective_chat is not None:
+        await _throttle_button(update, context)
+        return
     message = update.message or update.channel_post
     if message is None or not message.text:
         return
@@ -54,6 +58,20 @@ async def throttle_gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         logger.warning("command flood throttled: chat=%s", update.effective_chat.id)
         turn = Turn.of(update, context)
         await turn.say(turn.t("slow_down"))
+    raise ApplicationHandlerStop
+
+
+async def _throttle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    verdict = Deps.of(context).throttle.check(update.effective_chat.id)
+    if verdict == "ok":
+        return
+    if verdict == "warn":
+        logger.warning("button flood throttled: chat=%s", update.effective_chat.id)
+        turn = Turn.of(update, context)
+        try:
+            await update.callback_query.answer(turn.t("slow_down"), show_alert=True)
+        except TelegramError as err:
+            logger.warning("flood warning not sent: chat=%s error=%s", update.effective_chat.id, err)
     raise ApplicationHandlerStop
 
 

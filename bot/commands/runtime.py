@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ WEBHOOK_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TOKEN_REFUSED = "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) and telegram.api_url"
 FIRST_RETRY_SECONDS = 5.0
 RETRY_CAP_SECONDS = 300.0  # longest pause between two attempts to reach Telegram at start-up
+REFUSAL_LOG_SECONDS = 60.0  # at most one WARNING a minute about refused webhook calls
 
 Start = Callable[[contextlib.AsyncExitStack], Awaitable[None]]
 
@@ -146,17 +148,38 @@ async def register_channels(app: Any, subscribers: Any, channels: Iterable[int |
             await asyncio.to_thread(subscribers.subscribe, chat_id, "all")
 
 
+class RefusalLog:
+    """One WARNING for refused webhook calls per :data:`REFUSAL_LOG_SECONDS` (with how many were
+    refused meanwhile): a stranger hammering the URL must not flood the log."""
+
+    def __init__(self, every: float = REFUSAL_LOG_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every, self.clock = every, clock
+        self._next = float("-inf")
+        self._count = 0
+
+    def refused(self, peer: str | None) -> None:
+        self._count += 1
+        now = self.clock()
+        if now < self._next:
+            return
+        log.warning("webhook call refused: wrong or missing secret token header (%d refused since the last "
+                    "such line; the next in %g s at the earliest) peer=%s", self._count, self.every, peer or "?")
+        self._count, self._next = 0, now + self.every
+
+
 def add_webhook_route(web_app: web.Application, webhook_url: str, secret: str,
                       current_app: Callable[[], Any]) -> None:
     """Telegram POSTs to the webhook URL as given, so the route is its path (e.g. /telegram/webhook).
     Updates go to ``current_app()``'s queue once the bot is started (503 before)."""
+
+    refusals = RefusalLog()
 
     async def webhook(request: web.Request) -> web.Response:
         from telegram import Update
 
         given = request.headers.get(WEBHOOK_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
-            log.warning("webhook call refused: wrong or missing secret token header")
+            refusals.refused(request.remote)
             return web.Response(status=403, text="forbidden\n")
         app = current_app()
         if app is None:

@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.service.slow_clients import HEAD_TIMEOUT_SECONDS, GuardedSite
+
 log = logging.getLogger(__name__)
 
 CONTENT_TYPES = {
@@ -207,10 +209,11 @@ thông báo Telegram. Dán một địa chỉ dưới đây vào trình đọc t
 """
 
 
-async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def start_server(app: web.Application, host: str, port: int, *,
+                       head_timeout: float = HEAD_TIMEOUT_SECONDS) -> web.AppRunner:
     """Start serving ``app``; the caller awaits ``runner.cleanup()`` to stop."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    await GuardedSite(runner, host, port, head_timeout=head_timeout).start()  # slow-header clients are cut off
     log.info("feed server listening url=http://%s:%s/", host, port)
     return runner
