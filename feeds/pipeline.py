@@ -10,6 +10,7 @@ problem, so one failing source never stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -19,10 +20,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from feeds import dates, extract, scrape, text
-from feeds.errors import FetchError, RobotsDisallowed, ScrapeError, UnsafeTarget
+from feeds.errors import FetchError, RobotsDisallowed, ScrapeError, StoreError, UnsafeTarget
 from feeds.fetch import Fetcher
-from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, StoredArticle, Validators
-from feeds.store import Store
+from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, StoredArticle, UpsertResult, Validators
+from feeds.store import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,15 @@ class _Run:
     failed_for_good: int = 0  # failures a retry cannot mend (gone, refused, redirected off-site)
     article_fetches: int = 0
     scrape_errors: list[str] = field(default_factory=list)
-    articles: list[Article] = field(default_factory=list)
+    scraped: int = 0  # articles scraped (each stored at once: a killed run keeps what it did)
+    new: list[StoredArticle] = field(default_factory=list)
+    changed: list[StoredArticle] = field(default_factory=list)
     first_page: tuple[str, Validators] | None = None  # remembered once the run succeeded
     first_page_digest: str | None = None  # its items' digest, when the site sends no validators
     first_page_urls: set[str] = field(default_factory=set)  # known ones are re-checked for edits
     walk_all: bool = False  # follow every listing page (the last run failed): what it missed is read now
     listing_error: str | None = None  # a later listing page failed: the run is not a success
-    validators: dict[str, Validators] = field(default_factory=dict)  # of scraped articles, saved at the end
-    aliases: dict[str, str] = field(default_factory=dict)  # listing link -> the article's canonical URL
+    validators: dict[str, Validators] = field(default_factory=dict)  # the first listing page's, saved at the end
     seed: bool = False  # the source has nothing stored yet: everything found is the backlog (no alerts)
     deep_is_backlog: bool = False  # no complete run yet: what later listing pages hold is the backlog
     deep_urls: set[str] = field(default_factory=set)  # items found on listing pages after the first
@@ -65,10 +67,11 @@ def refresh_source(
     """Scrape one source once and store what is new or changed."""
     now = now or dt.datetime.now(source.tz)
     health = store.source_health(source.id)
-    # Backlog (stored, nobody alerted): everything on the very first run, and, until one run has read
-    # every listing page, what the later pages hold. A new article on the first page alerts as soon
-    # as the first page has been stored once, whatever happens to page 2 (issue 13).
-    seed = health.last_success is None and health.article_count == 0
+    # Backlog (stored, nobody alerted): everything until a first run has ended (a first run killed
+    # half-way is still the first), and, until one run has read every listing page, what the later
+    # pages hold. A new article on the first page alerts as soon as one run that stored the first
+    # page has ended, whatever happens to page 2 (issue 13).
+    seed = health.last_success is None and (health.article_count == 0 or health.last_run is None)
     run = _Run(source, walk_all=health.consecutive_failures > 0, seed=seed,
                deep_is_backlog=health.last_success is None)
     requests_before = fetcher.requests_made
@@ -83,7 +86,7 @@ def refresh_source(
     except FetchError as exc:
         return _finish(run, store, fetcher, requests_before, now, error=str(exc))
     broken = None
-    if run.scrape_errors and not run.articles and run.failed == len(run.scrape_errors):
+    if run.scrape_errors and not run.scraped and run.failed == len(run.scrape_errors):
         broken = f"no article could be scraped ({run.scrape_errors[0]})"
     return _finish(run, store, fetcher, requests_before, now, broken=broken, error=run.listing_error)
 
@@ -107,6 +110,12 @@ def refresh_sources(
             continue
         try:
             results.append(refresh_source(source, store=store, fetcher=fetcher, now=now, progress=progress))
+        except StoreError as exc:  # a full disk, a locked or broken database: one clear line, no traceback
+            log.error("source run failed, the database could not be written source=%s: %s", source.id, exc)
+            result = RefreshResult(source.id, error=str(exc))
+            with contextlib.suppress(StoreError):
+                store.record_run(source.id, result, now=now or dt.datetime.now(source.tz))
+            results.append(result)
         except Exception as exc:  # a bug must not stop the other sources
             log.exception("source run crashed source=%s", source.id)
             result = RefreshResult(source.id, error=f"internal error: {exc!r}")
@@ -221,13 +230,30 @@ def _read_articles(
             continue
         article = _scrape_article(run, page, item, now)
         if article is not None:
-            run.articles.append(article)
-            if run.seed or (run.deep_is_backlog and item.url in run.deep_urls):
-                run.backlog.add(article.url)
-            if article.url != item.url:
-                run.aliases[item.url] = article.url
-            if item.url in rechecks or page.etag or page.last_modified:
-                run.validators[item.url] = Validators(page.etag, page.last_modified)
+            _keep(run, store, article, item, page, now, recheck=item.url in rechecks)
+
+
+def _keep(run: _Run, store: Store, article: Article, item: ListingItem, page: Page, now: dt.datetime, *,
+          recheck: bool) -> None:
+    """Store one scraped article at once (the backlog silently), with its alias and validators, in
+    one transaction: a run killed half-way keeps every article it finished, whole."""
+    silent = run.seed or (run.deep_is_backlog and item.url in run.deep_urls)
+    validators = Validators(page.etag, page.last_modified) if recheck or page.etag or page.last_modified else None
+
+    def write(tx: Transaction) -> UpsertResult:
+        upsert = store.upsert_articles(run.source.id, [article], now=now, seed=silent, tx=tx)
+        if article.url != item.url:
+            store.add_aliases({item.url: article.url}, tx=tx)
+        if validators is not None:
+            store.set_validators(item.url, validators, tx=tx)
+        return upsert
+
+    upsert = store.in_transaction(write, action=f"store the article {article.url} of {run.source.id}")
+    run.scraped += 1
+    run.new += upsert.new
+    run.changed += upsert.changed
+    if silent:
+        run.backlog.add(article.url)
 
 
 def _permanent(exc: FetchError) -> bool:
@@ -294,9 +320,7 @@ def _finish(
     error: str | None = None,
 ) -> RefreshResult:
     source = run.source
-    new, changed = _store_articles(run, store, now)
-    if run.aliases:
-        store.add_aliases(run.aliases)
+    new, changed = tuple(run.new), tuple(run.changed)
     ok = broken is None and error is None
     if ok and run.failed == run.failed_for_good and run.first_page is not None:
         # Remembered only once every article of the page is stored: a 304 next time must not
@@ -332,19 +356,3 @@ def _finish(
         log.info("backlog stored without alerts source=%s articles=%d reason=%s", source.id, result.backlog,
                  "first run" if run.seed else "listing pages after the first, read for the first time")
     return result
-
-
-def _store_articles(
-    run: _Run, store: Store, now: dt.datetime
-) -> tuple[tuple[StoredArticle, ...], tuple[StoredArticle, ...]]:
-    """Store the run's articles: the backlog silently, the rest to be alerted. (new, changed)."""
-    new: list[StoredArticle] = []
-    changed: list[StoredArticle] = []
-    silent = [a for a in run.articles if a.url in run.backlog]
-    loud = [a for a in run.articles if a.url not in run.backlog]
-    for batch, seed in ((silent, True), (loud, False)):
-        if batch:
-            upsert = store.upsert_articles(run.source.id, batch, now=now, seed=seed)
-            new += upsert.new
-            changed += upsert.changed
-    return tuple(new), tuple(changed)

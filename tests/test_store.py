@@ -337,6 +337,48 @@ def test_transaction_commits_together_or_not_at_all(store: Store) -> None:
     assert _queued(store) == ["one", "two"]
 
 
+def test_an_article_its_alias_and_validators_commit_together(store: Store) -> None:
+    # How the pipeline keeps each scraped article (issue 13: a run killed half-way keeps what it did).
+    article = make_article(1)
+    listing_link = article.url + "?utm_source=listing"
+
+    def keep(tx: Transaction, fail: bool = False) -> None:
+        store.upsert_articles("vncpc-vi", [article], now=T0, tx=tx)
+        store.add_aliases({listing_link: article.url}, tx=tx)
+        store.set_validators(article.url, Validators(etag='"v1"'), tx=tx)
+        if fail:
+            raise RuntimeError("killed half-way")
+
+    with pytest.raises(RuntimeError):
+        store.in_transaction(lambda tx: keep(tx, fail=True))
+    assert store.articles() == [] and store.known_urls([listing_link]) == set()
+    assert store.get_validators(article.url) == Validators()
+    store.in_transaction(keep)
+    assert [s.article.url for s in store.articles()] == [article.url]
+    assert store.known_urls([listing_link]) == {listing_link}
+    assert store.get_validators(article.url) == Validators(etag='"v1"')
+
+
+def test_in_transaction_runs_the_work_once_more_after_a_unique_key_conflict(store: Store) -> None:
+    # As when a concurrent writer inserted the same row first (PostgreSQL): the second run sees it.
+    from feeds.store import Chat
+
+    chat = Chat(chat_id=7, type="private", title=None, language="vi", mode="instant", digest_hour=8, active=True,
+                created=T0)
+    store.add_chats([chat])
+    runs: list[int] = []
+
+    def work(tx: Transaction) -> Chat | None:
+        runs.append(1)
+        if len(runs) == 1:
+            store.add_chats([chat], tx=tx)  # the row is there already: a unique-key conflict
+        return store.get_chat(7, tx=tx)
+
+    assert store.in_transaction(work) == chat and len(runs) == 2
+    with pytest.raises(StoreError, match="unable to add chats .UNIQUE"):  # a conflict twice is raised
+        store.in_transaction(lambda tx: store.add_chats([chat], tx=tx))
+
+
 # --------------------------------------------------------------------------- migrations
 
 

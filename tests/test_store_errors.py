@@ -35,6 +35,8 @@ CALLS: dict[str, tuple[Callable[[Store], Any], bool]] = {
     # base
     "open": (lambda s: Store.open(s._where, busy_timeout_ms=SHORT_BUSY_MS).close(), True),
     "transaction": (_transaction, True),
+    "in_transaction": (lambda s: s.in_transaction(lambda tx: s.set_validators("https://vncpc.org/", Validators(), tx=tx)),
+                       True),
     "migrate": (lambda s: s.migrate(), True),
     "migrate_component": (lambda s: s.migrate_component("feeds", FEEDS_MIGRATIONS), True),
     "schema_version": (lambda s: s.schema_version("feeds"), False),

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from bot.service.health import health_notice
 from bot.service.worker_thread import Stopping
+from feeds.errors import StoreError
 from feeds.models import RefreshResult, Source, SourceHealth
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,10 @@ class ScrapeCycle:
             self.stale = run.stale
             if run.publish_error is not None:  # the alerts must not wait for a full disk; retried next cycle
                 log.error("feeds not published, retried at the next cycle: %s", run.publish_error)
-            self.subs.fan_out()
+            try:
+                self.subs.fan_out()
+            except StoreError as exc:  # a full disk: what is stored stays, the next cycle fans it out
+                log.error("alerts not queued, retried at the next cycle: %s", exc)
 
     def _progress(self, source_id: str, done: int, total: int) -> None:
         if self.halt.is_set():

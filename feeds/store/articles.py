@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, false, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from feeds.errors import StoreError
 from feeds.models import Article, DatePrecision, Event, Extraction, Language, StoredArticle, UpsertResult
@@ -121,29 +120,32 @@ class ArticleStore(StoreBase):
                 found.update(conn.execute(select(url_aliases.c.url).where(url_aliases.c.url.in_(chunk))).scalars())
         return found
 
-    def add_aliases(self, aliases: Mapping[str, str]) -> None:
+    def add_aliases(self, aliases: Mapping[str, str], *, tx: Transaction | None = None) -> None:
         """Remember other URLs (e.g. a listing's link) of stored articles: {alias: article URL}."""
-        with self._write("save article URL aliases") as conn:
+        with self._write("save article URL aliases", tx) as conn:
             for url, article_url in aliases.items():
                 stmt = update(url_aliases).where(url_aliases.c.url == url).values(article_url=article_url)
                 if conn.execute(stmt).rowcount == 0:
                     conn.execute(insert(url_aliases).values(url=url, article_url=article_url))
 
     def upsert_articles(
-        self, source_id: str, batch: Iterable[Article], *, now: dt.datetime, seed: bool = False
+        self, source_id: str, batch: Iterable[Article], *, now: dt.datetime, seed: bool = False,
+        tx: Transaction | None = None,
     ) -> UpsertResult:
         """Insert new articles, update changed ones (same URL, new content hash), count the rest.
         ``seed=True`` stores new articles as already fanned out. A URL keeps the source that
-        first stored it; a changed article keeps its fan-out state (it never alerts again)."""
+        first stored it; a changed article keeps its fan-out state (it never alerts again).
+        Without ``tx``, a concurrent writer's insert of the same URL is retried (in a ``tx``, the
+        caller retries: :meth:`in_transaction`)."""
         unique = list({a.url: a for a in batch}.values())
-        for attempt in (1, 2):
-            try:
-                with self._write(f"store the articles of {source_id}") as conn:
-                    return self._upsert(conn, source_id, unique, now, seed)
-            except StoreError as exc:  # a concurrent writer inserted the same URL first (PostgreSQL)
-                if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
-                    raise
-        raise AssertionError("unreachable")
+
+        def upsert(tx: Transaction) -> UpsertResult:
+            with self._write(f"store the articles of {source_id}", tx) as conn:
+                return self._upsert(conn, source_id, unique, now, seed)
+
+        if tx is not None:
+            return upsert(tx)
+        return self.in_transaction(upsert, action=f"store the articles of {source_id}")
 
     def _upsert(
         self, conn: Connection, source_id: str, batch: list[Article], now: dt.datetime, seed: bool

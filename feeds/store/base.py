@@ -14,13 +14,13 @@ Every database failure leaves a method as :class:`feeds.errors.StoreError`, word
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from feeds.errors import StoreError
 from feeds.store.schema import COMPONENTS, Step, schema_versions
@@ -36,9 +36,14 @@ _HINTS = (  # (words in the driver's message, what the operator should check)
                          "(or sqlite3 shell) writes to it, then retry"),
     (("unable to open",), "check that the database's folder exists and that this user may write in it"),
     (("readonly", "read-only"), "check the permissions of the database file and of its folder"),
-    (("malformed", "not a database", "disk i/o"), "the file is damaged or not a database; restore it from a backup"),
+    (("disk is full", "no space"), "the disk holding the database is full; free some space, then retry"),
+    (("disk i/o",), "reading or writing the database file failed; check that its disk has free space and is "
+                    "healthy, then retry"),
+    (("malformed", "not a database"), "the file is damaged or not a database; restore it from a backup"),
 )
 _DEFAULT_HINT = "check that the database exists, is reachable and writable, and is not corrupt"
+
+T = TypeVar("T")
 
 
 def database_url(data_dir: Path) -> str:
@@ -121,10 +126,25 @@ class StoreBase:
     # ----------------------------------------------------------------- transactions
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """A write transaction: commits when the block ends, rolls back if it raises."""
-        with self._write("run a write transaction") as conn:
+    def transaction(self, action: str = "run a write transaction") -> Iterator[Transaction]:
+        """A write transaction: commits when the block ends, rolls back if it raises. ``action``
+        words its errors ("store: unable to <action> ...")."""
+        with self._write(action) as conn:
             yield Transaction(conn)
+
+    def in_transaction(self, work: Callable[[Transaction], T], *, action: str = "run a write transaction") -> T:
+        """``work(tx)`` in one write transaction (it passes ``tx=tx`` to the methods it calls), run
+        once more if a concurrent writer inserted the same row first (a unique-key conflict on
+        PostgreSQL; the second run sees that row). Returns what ``work`` returns; ``work`` must
+        change nothing but the database, since it may run twice."""
+        for attempt in (1, 2):
+            try:
+                with self.transaction(action) as tx:
+                    return work(tx)
+            except StoreError as exc:
+                if attempt == 2 or not isinstance(exc.__cause__, IntegrityError):
+                    raise
+        raise AssertionError("unreachable")
 
     @contextmanager
     def _read(self, action: str, tx: Transaction | None = None) -> Iterator[Connection]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy import insert, select, update
 
 from feeds.models import Validators
-from feeds.store.base import StoreBase
+from feeds.store.base import StoreBase, Transaction
 from feeds.store.schema import listing_digests, validators
 
 
@@ -20,12 +20,12 @@ class ListingStore(StoreBase):
             row = conn.execute(select(validators).where(validators.c.url == url)).one_or_none()
         return Validators(etag=row.etag, last_modified=row.last_modified) if row is not None else Validators()
 
-    def set_validators(self, url: str, value: Validators) -> None:
-        self.set_many_validators({url: value})
+    def set_validators(self, url: str, value: Validators, *, tx: Transaction | None = None) -> None:
+        self.set_many_validators({url: value}, tx=tx)
 
-    def set_many_validators(self, values: Mapping[str, Validators]) -> None:
+    def set_many_validators(self, values: Mapping[str, Validators], *, tx: Transaction | None = None) -> None:
         """Remember validators for several URLs in one transaction."""
-        with self._write("save listing validators") as conn:
+        with self._write("save listing validators", tx) as conn:
             for url, value in values.items():
                 fields = {"etag": value.etag, "last_modified": value.last_modified}
                 if conn.execute(update(validators).where(validators.c.url == url).values(**fields)).rowcount == 0:
