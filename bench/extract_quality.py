@@ -36,6 +36,41 @@ denominator is 1.0 when nothing was expected and nothing predicted, else 0.0):
 - **recommendation sub-items**: all sub-items of a file, pooled, matched by the same rule.
 - **event kind** and **event status** (informational, not gated): compared on paired events.
 
+**A development corpus of real articles** (a folder with an ``expected.json``, e.g.
+``--dir ../../shared/corpus``; see ``bench/corpus_quality.py``) is read in its own format — a
+``.txt`` per article (line 1 the title, line 2 the date stamp as the page prints it, then the
+body) and one ``expected.json`` — and scored by the rules above, adapted where its labels differ:
+
+- **published**: the stamp line parsed with ``feeds.dates.parse_datetime``; a page without a stamp
+  is dated as the pipeline dates it, by when it was first seen (``--seen``, default 2026-12-01),
+  and the extractor is told that this date is a guess (and given the page's URL) when it accepts
+  ``published_is_guess`` / ``url``.
+- **event dates**: events are paired by equal dates only. The corpus's year rule applies: a date
+  whose year nothing on the page fixes is labelled ``start: null`` with ``start_partial``
+  (``--09-27``, ``--06``); it is matched by a predicted event with the same month and day whose
+  year the extractor marks as guessed (``Event.year_guessed``), never by one presenting a year as
+  fact. A predicted guessed year is likewise compared by month and day only. ``2009-11`` (year
+  known, day not) is the month's first to last day. An event labelled with no date at all
+  (``start: null``, no partial) cannot be matched by a date: it is neither required nor counted
+  missing, and a predicted date for it is a false positive. An ``optional: true`` event is neither
+  required nor penalised (a predicted event with its dates is dropped from both sides).
+- **event location** is labelled as worded (plus ``location_alternatives``), not as a province:
+  on each pair it is right when the predicted venue or province and the label (or an alternative)
+  contain one another after ``fold``, or name the same province; a label of ``null`` wants no
+  place (or an alternative). Reported as right / paired events.
+- **organizers** and **participants**: on each pair, as above (no leftover pairing).
+- **recommendation items**: the labels are the first ~120 characters of each item, markers
+  stripped; matched one-to-one by the rule above or, failing that, when their openings (the
+  shorter one's length, at least 30 characters) are ≥ 90% alike (``difflib``). A predicted item
+  that matches none but opens like a ``recommendations_prose`` entry (first 40 folded characters
+  contained in one another) is neither rewarded nor penalised. Sub-items are not labelled.
+- **events invented on articles with none**: predicted events (optional ones aside) on files
+  whose label lists no event.
+
+``--half odd|even`` scores every other file (1st, 3rd, … or 2nd, 4th, …), to check that a rule
+developed on one half moves the other the same way. ``--min-f1 X`` fails when event dates,
+recommendation items or location are below X, or when any event is invented.
+
 A file on which the extractor raises counts as predicting nothing and is listed. The script
 always exits 0, except with `--min-f1 X`: then it exits 1 when the F1 of event dates, event
 location or recommendation items is below X, or when any file raised. `--verbose` lists every
@@ -58,6 +93,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from feeds.models import Extraction, Language  # noqa: E402
 from feeds.text import fold  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus_quality  # noqa: E402
 
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "tests" / "golden" / "extract"
 GATED = ("event dates", "event location", "recommendation items")
@@ -420,13 +458,7 @@ def format_report(report: Report, *, verbose: bool = False) -> str:
     lines = [f"{'field':<26} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7} {'f1':>6}"]
     for name, c in report.rows.items():
         lines.append(f"{name:<26} {c.tp:>4} {c.fp:>4} {c.fn:>4} {c.precision:>9.3f} {c.recall:>7.3f} {c.f1:>6.3f}")
-    lines.append(f"files: {report.files}, extractor raised on {len(report.errors)}")
-    for name, error in report.errors.items():
-        lines.append(f"  {name}: {error}")
-    if verbose:
-        for name, notes in sorted(report.mismatches.items()):
-            lines.append(f"{name}:")
-            lines.extend(f"  - {note}" for note in notes)
+    lines.extend(corpus_quality.format_tail(report.files, report.errors, report.mismatches, verbose=verbose))
     return "\n".join(lines)
 
 
@@ -445,10 +477,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", default="*", help="score only files whose stem matches this glob, e.g. '3[7-9]-*'")
     parser.add_argument("--verbose", action="store_true", help="list the mismatches of every file")
     parser.add_argument("--min-f1", type=float, default=None, help="exit 1 when a gated F1 is below this")
+    parser.add_argument("--half", choices=("odd", "even"), help="a development corpus: score every other file")
+    parser.add_argument("--seen", type=dt.date.fromisoformat, default=corpus_quality.DEFAULT_SEEN.date(),
+                        help="a development corpus: the first-seen day of pages without a stamp (default %(default)s)")
     args = parser.parse_args(argv)
     extract = _load_extract()
     if extract is None:
         return 1 if args.min_f1 is not None else 0
+    if corpus_quality.is_corpus(args.dir):
+        return _main_corpus(args, extract)
     cases = load_cases(args.dir, args.only)
     if not cases:
         print(f"no labelled articles match {args.only!r} in {args.dir}", file=sys.stderr)
@@ -460,6 +497,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         failing = report.failing(args.min_f1)
         if failing:
             print(f"below --min-f1 {args.min_f1}: {', '.join(failing)}")
+            return 1
+    return 0
+
+
+def _main_corpus(args: argparse.Namespace, extract: ExtractFn) -> int:
+    cases = corpus_quality.load_corpus(args.dir, args.only, args.half)
+    if not cases:
+        print(f"no articles match {args.only!r} in {args.dir}", file=sys.stderr)
+        return 1 if args.min_f1 is not None else 0
+    seen = dt.datetime.combine(args.seen, corpus_quality.DEFAULT_SEEN.timetz())
+    report = corpus_quality.evaluate(cases, extract, seen)
+    half = f", {args.half} half" if args.half else ""
+    print(f"extraction quality on {len(cases)} articles of the development corpus in {args.dir}{half}")
+    print(corpus_quality.format_report(report, verbose=args.verbose))
+    if args.min_f1 is not None:
+        low = corpus_quality.failing(report, args.min_f1)
+        if low:
+            print(f"below --min-f1 {args.min_f1}: {', '.join(low)}")
             return 1
     return 0
 

@@ -161,7 +161,8 @@ class Event:
     start: dt.date | None = None
     end: dt.date | None = None
     precision: DatePrecision = DatePrecision.DAY
-    year_inferred: bool = False
+    year_inferred: bool = False  # the date was written without its year
+    year_guessed: bool = False  # ... and nothing in or about the page fixed it: the year is a guess (first seen)
     time_of_day: dt.time | None = None
     location: str | None = None
     province: str | None = None
