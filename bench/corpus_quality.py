@@ -22,8 +22,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from feeds.dates import parse_datetime
-from feeds.models import DatePrecision, Extraction, Language
-from feeds.places import province_of
+from feeds.models import DatePrecision, DateSource, Extraction, Language
+from feeds.extract.places import province_of
 from feeds.text import fold
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -146,8 +146,8 @@ def _call(extract: Callable[..., Extraction], case: CorpusCase, seen: dt.datetim
     stamp = parse_datetime(case.stamp, TZ) if case.stamp else None
     kwargs = {"language": case.language, "published": stamp or seen, "title": case.title}
     accepted = inspect.signature(extract).parameters
-    if "published_is_guess" in accepted:
-        kwargs["published_is_guess"] = stamp is None
+    if "published_from" in accepted:  # the extractor of the first run did not know this
+        kwargs["published_from"] = DateSource.PAGE if stamp else DateSource.FIRST_SEEN
     if "url" in accepted:
         kwargs["url"] = case.url
     return extract(case.body, **kwargs)

@@ -43,8 +43,8 @@ body) and one ``expected.json`` — and scored by the rules above, adapted where
 
 - **published**: the stamp line parsed with ``feeds.dates.parse_datetime``; a page without a stamp
   is dated as the pipeline dates it, by when it was first seen (``--seen``, default 2026-12-01),
-  and the extractor is told that this date is a guess (and given the page's URL) when it accepts
-  ``published_is_guess`` / ``url``.
+  and the extractor is told so (``published_from=FIRST_SEEN``) and given the page's URL when it
+  accepts ``published_from`` / ``url`` (the extractor of the first run did not).
 - **event dates**: events are paired by equal dates only. The corpus's year rule applies: a date
   whose year nothing on the page fixes is labelled ``start: null`` with ``start_partial``
   (``--09-27``, ``--06``); it is matched by a predicted event with the same month and day whose

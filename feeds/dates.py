@@ -32,6 +32,8 @@ _DATE_PATTERNS = (
     re.compile(r"(?<![\d.])(?P<y>\d{4})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)"),
     # 14/07/2019, 14-07-2019, 14.07.2019, 26/5/2010, 14/07/19
     re.compile(r"(?<![\d.])(?P<d>\d{1,2}) ?(?P<sep>[/.-]) ?(?P<m>\d{1,2}) ?(?P=sep) ?(?P<y>\d{4}|\d{2})(?!\d)"),
+    # 15 06 2023: a stamp printed with spaces (two-digit month, four-digit year)
+    re.compile(r"(?<![\d.:])(?P<d>\d{1,2}) (?P<m>\d{2}) (?P<y>\d{4})(?![\d:])"),
     # (ngày) 26 tháng 5 năm 2010, 26 tháng 5, 2010, 26 tháng 5/2010
     re.compile(r"(?<!\d)(?P<d>\d{1,2}) thang (?P<m>\d{1,2})(?:,? nam|,|/|-)? ?" + _YEAR),
     # April 3, 2025 / Jun 9, 2016 / Sept. 9th 2016
@@ -157,3 +159,18 @@ def _offset(text: str | None) -> dt.tzinfo | None:
         return None
     delta = dt.timedelta(hours=hours, minutes=minutes)
     return dt.timezone(-delta if match["sign"] == "-" else delta)
+
+
+# "/2018/05/", "/en/2019/08/23/376/", "/2018/page/12": a WordPress-style date in a URL's path
+_URL_DATE = re.compile(r"/(?P<y>(?:19[89]|20\d)\d)(?:/(?P<m>0?[1-9]|1[0-2])(?:/(?P<d>0?[1-9]|[12]\d|3[01]))?)?(?=/|$)")
+
+
+def date_in_url(url: str) -> tuple[int, int | None, int | None] | None:
+    """The (year, month, day) a URL's path is filed under ("/2018/05/slug" → (2018, 5, None)), or None."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    path = path.split("//", 1)[-1].partition("/")[2]
+    found = _URL_DATE.search("/" + path)
+    if found is None:
+        return None
+    month, day = found["m"], found["d"]
+    return int(found["y"]), int(month) if month else None, int(day) if day else None

@@ -143,6 +143,14 @@ class EventStatus(StrEnum):
     UPCOMING = "upcoming"
 
 
+class DateSource(StrEnum):
+    """Where an article's ``published`` came from (decides how far a year read from it is trusted)."""
+
+    PAGE = "page"  # the article page's own stamp or metadata
+    LISTING = "listing"  # the date printed next to its link on a listing page
+    FIRST_SEEN = "first_seen"  # nothing dated the page: when the scraper first saw it
+
+
 class DatePrecision(StrEnum):
     DAY = "day"
     MONTH = "month"

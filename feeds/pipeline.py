@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 from feeds import dates, extract, scrape, text
 from feeds.errors import FetchError, RobotsDisallowed, ScrapeError, StoreError, UnsafeTarget
 from feeds.fetch import Fetcher
-from feeds.models import Article, Listing, ListingItem, Page, RefreshResult, Source, StoredArticle, UpsertResult, Validators
+from feeds.models import (
+    Article,
+    DateSource,
+    Listing,
+    ListingItem,
+    Page,
+    RefreshResult,
+    Source,
+    StoredArticle,
+    UpsertResult,
+    Validators,
+)
 from feeds.store import Store, Transaction
 
 log = logging.getLogger(__name__)
@@ -287,7 +298,12 @@ def with_extraction(article: Article) -> Article:
     """The article with its events, recommendations and summary filled in."""
     try:
         facts = extract.extract(
-            article.body_text, language=article.language, published=article.published, title=article.title
+            article.body_text,
+            language=article.language,
+            published=article.published,
+            title=article.title,
+            url=article.url,
+            published_from=DateSource.FIRST_SEEN if article.date_is_guess else DateSource.PAGE,
         )
     except Exception:  # the extractor is pure and total; a bug there must not lose the article
         log.exception("extraction failed article=%s", article.url)

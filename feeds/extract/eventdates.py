@@ -38,6 +38,7 @@ class DateMention:
     time_of_day: dt.time | None
     day_part: str | None  # "morning", "noon", "afternoon", "evening" when written so
     span: tuple[int, int]
+    year_guessed: bool = False  # written without a year, and only the day the page was first seen gave one
 
 
 # --------------------------------------------------------------------------- patterns
@@ -46,7 +47,8 @@ _SEP = r"\s*[/.\-]\s*"
 _D = r"(?:0?[1-9]|[12]\d|3[01])(?!\d)"
 # Patterns start at a digit or a month name, so the regex engine skips ahead quickly; what may
 # come before ("sáng ngày", "from", "in") is read backwards from the match start.
-_D1 = r"(?P<d1>\d{1,2})(?!\d)"
+# (never the minutes of "9h-11h30" or "9 giờ 30", nor the weekday of "Thứ 5, ngày 21/10")
+_D1 = r"(?<!\d)(?<!\d[hHg:])(?<!\d [hH])(?<!giờ )(?<![Tt]hứ )(?<!THỨ )(?P<d1>\d{1,2})(?!\d)"
 # Months written as words: "tháng Mười", "tháng Giêng", "tháng Chạp", "tháng mười một".
 _VI_MONTH_WORDS = {
     "giêng": 1, "một": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8,
@@ -104,24 +106,32 @@ _MONTHS = {
     for name in names.split()
 }
 _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# "From 3rd to 5th of september, 2015": a month in lower case, only right after "of" (never the verb "may")
+_LOWER_MONTH = r"(?<=of )(?:" + "|".join(name.lower() for name in _MONTHS if len(name) > 3) + r")\b"
 _ORD = r"(?:st|nd|rd|th)?"
 _EN_DAY_FIRST = re.compile(
     rf"{_D1}{_ORD}(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
     rf"(?:\s*(?:-|–|—|(?i:to|until|till|and))\s*(?:(?i:the)\s+)?(?P<d2>{_D}){_ORD})?"
-    rf"\s+(?i:of\s+)?(?P<m2>{_MONTH})(?:,?\s+(?P<y2>\d{{4}}))?"
+    rf"\s+(?i:of\s+)?(?P<m2>{_MONTH}|{_LOWER_MONTH})(?:,?\s+(?P<y2>\d{{4}}))?"
 )
+# "March 12-14, 2017", "On November the 23rd, 2012"
 _EN_MONTH_FIRST = re.compile(
-    rf"(?P<m1>{_MONTH})\s+(?P<d1>{_D}){_ORD}(?:\s*(?:-|–|—|(?i:to|and))\s*(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_D}){_ORD})?"
+    rf"(?P<m1>{_MONTH})\s+(?:(?i:the)\s+)?(?P<d1>{_D}){_ORD}(?:\s*(?:-|–|—|(?i:to|and))\s*(?:(?P<m2>{_MONTH})\s+)?(?P<d2>{_D}){_ORD})?"
     rf"(?:,?\s+(?P<y2>\d{{4}}))?"
 )
 _EN_MONTH = re.compile(rf"(?P<m>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?\b")
+# what makes a month alone an event's date: "in June", "mid-June", "at the end of November", "scheduled for May"
 _EN_MONTH_BEFORE = re.compile(
-    r"\b(?:in|during|since|this|last|next|early|late|mid-?|(?:scheduled|planned|slated|set|due|expected)\s+for)\s+$",
+    r"\b(?:(?:in|during|since|this|last|next|early|late|mid|(?:(?:the|at)\s+)?(?:end|beginning|start|middle)\s+of"
+    r"|(?:scheduled|planned|slated|set|due|expected)\s+for)\s+|mid-)$",
     re.IGNORECASE,
 )
 
 _LEGAL = re.compile(
-    r"(?:(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
+    # a document's number and code, whatever the document: "Kế hoạch số 1048/KH-SCT ngày", "No. 06/NQ-TU dated on"
+    r"(?:(?<!\w)\d{1,5}(?:/\d{2,4})?/(?-i:[A-ZĐ])[\w&-]*(?:\s+(?:của|of)\s+[^.;:]{0,60}?)?"
+    r"\s+(?:(?:ban hành|ký|dated|issued|signed)\s+)?(?:on\s+|vào\s+)?(?:ngày\s+)?"
+    r"|(?:quyết định|nghị định|thông tư|luật|chỉ thị|nghị quyết|công văn|pháp lệnh|văn bản|tờ trình|báo cáo"
     r"|decision|decree|circular|directive|resolution|law|dispatch)\b[^.;:]{0,40}?\d[^.;:\s]*\s+"
     r"(?:của\s+[^.;:]{0,40}?\s+)?(?:(?:ban hành|ký|dated|of|issued|signed)\s+)?\(?(?:on\s+|vào\s+)?(?:ngày\s+)?"
     r"|(?:ban hành|ký ban hành|phê duyệt|được ký|dated|signed on|issued on)\s+(?:vào\s+)?(?:ngày\s+)?)$",
@@ -155,8 +165,16 @@ _EN_PART = re.compile(r"\b(morning|afternoon|evening)\s+of\s+$", re.IGNORECASE)
 _LOOKBACK = 90
 
 
-def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOWN) -> list[DateMention]:
-    """Event date expressions in ``sentence``, left to right. Never raises."""
+def find_dates(
+    sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOWN, year: int | None = None, guessed: bool = False
+) -> list[DateMention]:
+    """Event date expressions in ``sentence``, left to right. Never raises.
+
+    A date written without a year takes ``year`` when the article's own words fix one, else the
+    occurrence nearest ``published`` (see :func:`_infer_year`); ``guessed`` says that ``published``
+    is only when the page was first seen, so such a year is a guess (``DateMention.year_guessed``).
+    """
+    context = _YearContext(published, year, guessed)
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []  # spans already read, sorted and disjoint
     for pattern, reader in _READERS:
@@ -169,7 +187,7 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
                 continue
             if start < _DATELINE_REACH and _is_dateline(sentence, start, match.end()):
                 continue
-            mention = _resolve(parts, published, tense, sentence, (start, match.end()))
+            mention = _resolve(parts, context, tense, sentence, (start, match.end()))
             if mention is not None:
                 found.append(mention)
                 bisect.insort(taken, mention.span)
@@ -178,7 +196,7 @@ def find_dates(sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOW
         if today:  # "Sáng nay, tại Hà Nội, ..." with no date written: the day of publication
             word = today.group(1) or today.group(2)
             part = _PARTS.get(word.lower()) if word else None
-            found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span()))
+            found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span(), guessed))
     return sorted(found, key=lambda m: m.span)
 
 
@@ -243,7 +261,7 @@ def _year(value: str | None) -> int | None:
 
 
 def _month(value: str | None) -> int | None:
-    return _MONTHS.get(value.rstrip(".").capitalize() if value.isupper() else value.rstrip(".")) if value else None
+    return _MONTHS.get(value.rstrip(".").capitalize() if value.isupper() or value.islower() else value.rstrip(".")) if value else None
 
 
 def _starts_clean(sentence: str, at: int) -> bool:
@@ -318,21 +336,31 @@ def _excluded(sentence: str, at: int, digits_at: int) -> bool:
 # --------------------------------------------------------------------------- resolving
 
 
-def _resolve(p: _Parts, published: dt.date, tense: Tense, sentence: str, span: tuple[int, int]) -> DateMention | None:
+@dataclass(frozen=True, slots=True)
+class _YearContext:
+    """What a date written without its year is read against."""
+
+    published: dt.date
+    year: int | None  # fixed by the article's own words
+    guessed: bool  # ``published`` is only when the page was first seen
+
+
+def _resolve(p: _Parts, context: _YearContext, tense: Tense, sentence: str, span: tuple[int, int]) -> DateMention | None:
     try:
         if p.precision is DatePrecision.MONTH:
-            start, end, inferred = _month_range(p, published, tense)
+            start, end, inferred = _month_range(p, context, tense)
         else:
-            start, end, inferred = _day_range(p, published, tense)
+            start, end, inferred = _day_range(p, context, tense)
     except (ValueError, TypeError, OverflowError):
         return None  # "31/2", a month 13: not a date
     if end < start or (end - start).days > 366:
         return None
     part = p.part or _en_part(sentence, span[0])
-    return DateMention(start, end, p.precision, inferred, _time_near(sentence, span), part, span)
+    guessed = inferred and context.guessed and context.year is None
+    return DateMention(start, end, p.precision, inferred, _time_near(sentence, span), part, span, guessed)
 
 
-def _day_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt.date, bool]:
+def _day_range(p: _Parts, context: _YearContext, tense: Tense) -> tuple[dt.date, dt.date, bool]:
     m1, m2 = p.m1 or p.m2, p.m2 or p.m1
     d1 = p.d1
     d2 = p.d2 or d1
@@ -340,17 +368,22 @@ def _day_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt
     y1 = p.y1 or (None if y2 is None else (y2 - 1 if (m1, d1) > (m2, d2) else y2))
     if y1 is not None:
         return dt.date(y1, m1, d1), dt.date(y2, m2, d2), False
-    start = _infer_year(lambda y: dt.date(y, m1, d1), published, tense)
+    if context.year is not None:
+        start = _safe(lambda y: dt.date(y, m1, d1), context.year)
+    else:
+        start = _infer_year(lambda y: dt.date(y, m1, d1), context.published, tense)
     year_end = start.year + 1 if (m1, d1) > (m2, d2) else start.year
     return start, dt.date(year_end, m2, d2), True
 
 
-def _month_range(p: _Parts, published: dt.date, tense: Tense) -> tuple[dt.date, dt.date, bool]:
+def _month_range(p: _Parts, context: _YearContext, tense: Tense) -> tuple[dt.date, dt.date, bool]:
     month = p.m1
     if p.y1 is not None:
         start = dt.date(p.y1, month, 1)
+    elif context.year is not None:
+        start = dt.date(context.year, month, 1)
     else:
-        start = _infer_year(lambda y: dt.date(y, month, 1), published.replace(day=1), tense)
+        start = _infer_year(lambda y: dt.date(y, month, 1), context.published.replace(day=1), tense)
     return start, start.replace(day=calendar.monthrange(start.year, month)[1]), p.y1 is None
 
 

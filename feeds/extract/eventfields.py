@@ -205,7 +205,8 @@ _LOC_END = re.compile(r"[;:\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
 _LOC_STOP = re.compile(
     r"(?<!\s)\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
     r"|on|from|to|with|by|was|were|will|is|are|has|had|and|for|during|under|which|where|as|organi[sz]ed|attended"
-    r"|took|gathered|brought)\b"
+    r"|took|gathered|brought|mid-\w+|early|late"
+    r"|January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
 _LOC_PART_WORDS = frozenset(
     "tp tp. thành phố tỉnh quận huyện thị xã trấn phường số đường vịnh làng khu công nghiệp kcn cảng đảo và"

@@ -9,6 +9,7 @@ title. Mentions of the same event (same dates, or a date inside an earlier event
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -31,8 +32,9 @@ from feeds.extract.eventwords import (
     tense_of,
     words_of,
 )
-from feeds.models import DatePrecision, Event, EventKind, EventStatus
+from feeds.extract.eventyear import YearClue, year_clues
 from feeds.extract.places import find_places, province_of
+from feeds.models import DatePrecision, DateSource, Event, EventKind, EventStatus
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +56,27 @@ class _Draft:
     tense: Tense
     evidence: dict[str, str] = field(default_factory=dict)
     location: str | None = None  # its own place in a series ("tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5)")
+    named_at: int | None = None  # the sentence above that names the event of a "Thời gian: ..." or date line
 
 
-def detect_events(sentences: list[str], *, title: str, published: dt.datetime) -> list[Event]:
-    """The events the sentences report or announce, in order of first mention. Never raises."""
+def detect_events(
+    sentences: list[str], *, title: str, published: dt.datetime, published_from: DateSource = DateSource.PAGE, url: str = ""
+) -> list[Event]:
+    """The events the sentences report or announce, in order of first mention. Never raises.
+
+    ``published_from`` and ``url`` decide where a year-less date's year comes from (:mod:`feeds.eventyear`).
+    """
     day = published.date()
     default = Tense.ANNOUNCEMENT if ANNOUNCING_TITLE.search(title or "") else Tense.UNKNOWN
     drafts: list[_Draft] = []
     by_dates: dict[tuple[dt.date, dt.date], _Draft] = {}
     known = _Sentences(sentences, title)
+    clues = year_clues(sentences, published=day, published_from=published_from, url=url)
     for index in range(len(sentences)):
-        for draft in _anchors(index, known, day, default):
+        for draft in _anchors(index, known, clues[index], default):
             _add(drafts, by_dates, draft)
-    if not drafts and title and sentences:
-        return detect_events([title, *sentences], title="", published=published)  # the date is in the title only
+    if not drafts and title and sentences:  # the date is in the title only
+        return detect_events([title, *sentences], title="", published=published, published_from=published_from, url=url)
     fields = _Fields(sentences, title)
     return [_finish(draft, fields, scope, published=day) for draft, scope in zip(drafts, _scopes(drafts, len(sentences)))]
 
@@ -77,10 +86,13 @@ def _scopes(drafts: list[_Draft], count: int) -> list[list[int]]:
     first event the sentences above it. Events of one series (anchored in the same sentence) share their
     sentence's scope: "X phối hợp với Y tổ chức chuỗi 3 lớp tập huấn. Các lớp diễn ra tại A (ngày 8/5), B (ngày 10/5)"."""
     anchors = sorted({d.anchor for d in drafts})
+    named = {d.anchor: d.named_at for d in drafts if d.named_at is not None}
     by_anchor: dict[int, list[int]] = {}  # one list per sentence: a series reads its fields once (see _Fields.first)
     for i, anchor in enumerate(anchors):
         end = anchors[i + 1] if i + 1 < len(anchors) else count
-        by_anchor[anchor] = [anchor, *range(anchor + 1, end), *(range(anchor) if i == 0 else ())]
+        heading = [named[anchor]] if anchor in named else []  # the line naming it comes right after a date line
+        rest = [j for j in (*range(anchor + 1, end), *(range(anchor) if i == 0 else ())) if j not in heading]
+        by_anchor[anchor] = [anchor, *heading, *rest]
     return [by_anchor[d.anchor] for d in drafts]
 
 
@@ -93,27 +105,34 @@ def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], 
     """Append ``draft`` unless it is another mention of a known event (then perhaps sharpen that one's date)."""
     key = (draft.date.start, draft.date.end)
     same = by_dates.get(key) or next((d for d in drafts[-_RECENT:] if _same_event(d, draft)), None)
-    if same is None:
+    opened = None if same else next((d for d in reversed(drafts[-_RECENT:]) if _closes(d, draft)), None)
+    if opened is not None:  # "Hội thảo khai mạc sáng 16-9 ... sẽ kết thúc vào ngày mai (18-9)": one event, two days named
+        opened.date = dataclasses.replace(opened.date, end=draft.date.end)
+        opened.evidence.setdefault("end", draft.evidence["date"])
+    elif same is None:
         drafts.append(draft)
         by_dates[key] = draft
     elif same.date.precision is DatePrecision.MONTH and draft.date.precision is DatePrecision.DAY:
         same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # the day, at last
         by_dates[key] = same
+    elif same.date.year_inferred and not draft.date.year_inferred and same.date.precision is draft.date.precision:
+        same.date, same.evidence["date"] = draft.date, draft.evidence["date"]  # "Ngày 4/8" first, "ngày 4/8/2022" later
+        by_dates[key] = same
 
 
-def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> list[_Draft]:
+def _anchors(index: int, known: _Sentences, clue: YearClue, default: Tense) -> list[_Draft]:
     sentence = known.text[index]
     if not (_DIGIT.search(sentence) or _MONTH_NAME.search(sentence) or _says_today(sentence)):
         return []  # every date form has a digit, a month's name ("June", "tháng Mười") or says "today"
-    own, named_in = known.mentions(index), sentence
+    own, named_in, named_at = known.mentions(index), sentence, None
     if not own and index + 1 < len(known.text) and known.mentions(index + 1) and _names_next(known, index):
         own, named_in = known.mentions(index + 1), known.text[index + 1]  # "Ngày 5/12, A ký kết... Buổi lễ do A tổ chức"
-    if not own and _TIME_LABEL.match(sentence):  # "Thời gian: 8h00 ngày 15/3" under "VNCPC tổ chức Hội thảo ..."
-        own, named_in = known.earlier_mentions(index)
+    if not own and (_TIME_LABEL.match(sentence) or _is_date_line(known, index, clue)):
+        own, named_in, named_at = known.earlier_mentions(index)  # "Thời gian: 8h00 ngày 15/3" under "VNCPC tổ chức Hội thảo ..."
     if not own:
         return []
     tense = tense_of(known.words(index), default)
-    dates = find_dates(sentence, published=day, tense=tense)
+    dates = find_dates(sentence, published=clue.reference, tense=tense, year=clue.year, guessed=clue.guessed)
     drafts = []
     starts = [m.start() for m in own]
     for date in dates:
@@ -121,12 +140,33 @@ def _anchors(index: int, known: _Sentences, day: dt.date, default: Tense) -> lis
             continue  # "Báo cáo sẽ được gửi trong tháng 12": a month alone needs an event verb
         mention = _nearest(own, starts, date.span) if named_in is sentence else own[0]
         name = event_name(named_in, mention)
-        drafts.append(_Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}))
+        draft = _Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}, named_at=named_at)
+        drafts.append(draft)
     if len({(d.date.start, d.date.end) for d in drafts}) == 1:
         return drafts[:1]
     for draft in drafts:  # a series: "tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5) và tỉnh Cà Mau (ngày 12/5)"
         draft.location = _place_before(sentence, draft.date.span[0])
     return drafts
+
+
+_DATE_LINE_MAX = 60  # characters: "Thứ Năm, 22nd – 25th May, 2018"
+_LEFT_OF_DATE = re.compile(r"[\W_]*(?:(?:thứ\s+\w+|chủ nhật|(?:mon|tues|wednes|thurs|fri|satur|sun)day)[\W_]*)?", re.IGNORECASE)
+
+
+def _is_date_line(known: _Sentences, index: int, clue: YearClue) -> bool:
+    """A line that is only a date, under the heading or title of an event page ("Kick-off Meeting in Hanoi" /
+    "22nd – 25th May, 2018"): the event's date when it spans days, or when the line above names the event
+    and no clock time makes it look like the page's own publication stamp."""
+    sentence = known.text[index]
+    if len(sentence) > _DATE_LINE_MAX:
+        return False
+    dates = find_dates(sentence, published=clue.reference, year=clue.year, guessed=clue.guessed)
+    if len(dates) != 1 or sentence[dates[0].span[1] :].strip(" .,;:)–-"):
+        return False
+    if _LEFT_OF_DATE.fullmatch(sentence, 0, dates[0].span[0]) is None:
+        return False
+    date = dates[0]
+    return date.start != date.end or (index > 0 and bool(known.mentions(index - 1)) and date.time_of_day is None)
 
 
 # "Sáng 14/3, ..." / "On 5 June, ...": a sentence opening with its date ...
@@ -196,12 +236,14 @@ class _Sentences:
             self._mentions[index] = mentions_at(sentence, positions)
         return self._mentions[index]
 
-    def earlier_mentions(self, index: int) -> tuple[list[re.Match[str]], str]:
-        """The nearest event words above ``index`` (a few sentences up, else in the title), with their sentence."""
+    def earlier_mentions(self, index: int) -> tuple[list[re.Match[str]], str, int | None]:
+        """The nearest event words above ``index`` (a few sentences up, else in the title), with their sentence
+        and its index (None for the title)."""
         for earlier in range(index - 1, max(-1, index - 1 - _LOOK_BACK), -1):
             if self.mentions(earlier):
-                return self.mentions(earlier), self.text[earlier]
-        return mentions_at(self.title, [m.start() for m in WORD.finditer(self.title) if m.group().lower() in FIRST_WORDS]), self.title
+                return self.mentions(earlier), self.text[earlier], earlier
+        positions = [m.start() for m in WORD.finditer(self.title) if m.group().lower() in FIRST_WORDS]
+        return mentions_at(self.title, positions), self.title, None
 
 
 def _nearest(mentions: list[re.Match[str]], starts: list[int], span: tuple[int, int]) -> re.Match[str]:
@@ -217,13 +259,47 @@ def _distance(mention: re.Match[str], span: tuple[int, int]) -> int:
 
 
 def _same_event(a: _Draft, b: _Draft) -> bool:
-    if (a.date.start, a.date.end) == (b.date.start, b.date.end):
+    if (a.date.start, a.date.end) == (b.date.start, b.date.end) or _same_days(a, b):
         return True
     if a.kind is not b.kind:
         return False  # a workshop during an exhibition is an event of its own
     inside = a.date.start <= b.date.start <= a.date.end and b.date.end <= a.date.end
     month_of = b.date.precision is DatePrecision.MONTH and b.date.start <= a.date.start <= b.date.end
     return inside or month_of
+
+
+# the day an event ends: "sẽ kết thúc vào ngày mai (18-9)", "bế mạc ngày 16/3", "closes on 5 June", "runs until 7 May"
+_CLOSING = re.compile(
+    r"(?:bế mạc|kết thúc|kéo dài (?:đến|tới)|đến hết|closes?|closed|ends?|ended|concludes?|concluded|wraps? up|wrapped up"
+    r"|runs? (?:until|till|through)|lasts? (?:until|till))\b[^.;!?]{0,30}$",
+    re.IGNORECASE,
+)
+_LONGEST_RUN = 31  # days between an event's opening and the closing date that extends it
+
+
+def _closes(opened: _Draft, closing: _Draft) -> bool:
+    """Whether ``closing`` only gives the last day of the same kind of event ``opened``, which began before it."""
+    date = closing.date
+    if opened.kind is not closing.kind or date.start != date.end or not opened.date.start < date.start:
+        return False
+    if (date.start - opened.date.start).days > _LONGEST_RUN or opened.date.end >= date.start:
+        return False
+    sentence = closing.evidence["date"]
+    return _CLOSING.search(sentence, max(0, date.span[0] - 45), date.span[0]) is not None
+
+
+def _same_days(a: _Draft, b: _Draft) -> bool:
+    """A date written without its year that repeats the days of an event dated in full: "Trong hai ngày 20 và
+    21/6 năm 2018, ... hội thảo ..." then "Hội thảo ... tại Tp.HCM ngày 20/6" (whatever year the page's stamp
+    would give it). Same kind of event, or the same first day."""
+    if a.date.year_inferred == b.date.year_inferred:
+        return False
+    full, bare = (b.date, a.date) if a.date.year_inferred else (a.date, b.date)
+    if bare.precision is DatePrecision.MONTH:
+        return a.kind is b.kind and full.start.month <= bare.start.month <= full.end.month
+    first, day = (full.start.month, full.start.day), (bare.start.month, bare.start.day)
+    inside = first <= day <= (full.end.month, full.end.day) and (bare.end.month, bare.end.day) <= (full.end.month, full.end.day)
+    return inside and (a.kind is b.kind or first == day)
 
 
 # --------------------------------------------------------------------------- names
@@ -255,6 +331,7 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         end=date.end,
         precision=date.precision,
         year_inferred=date.year_inferred,
+        year_guessed=date.year_guessed,
         time_of_day=date.time_of_day,
         location=location,
         province=_province(location, draft.evidence["date"], published),

@@ -31,8 +31,10 @@ _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
                        r"|đón đoàn|đến thăm(?: và làm việc)?"),
     (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
     (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"
+                        # "buổi báo cáo tổng kết", "buổi giao lưu": "buổi" (a session) names an event by what is done there
+                        r"|buổi (?:báo cáo|tổng kết|gặp mặt|gặp gỡ|giao lưu|giới thiệu|chia sẻ|trao đổi|thảo luận|nói chuyện|sinh hoạt)"
                         rf"|{_MET}"),
-    (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội"),
+    (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội|sự kiện|event"),
 )
 WORD = re.compile(r"\w+")
 
@@ -87,7 +89,9 @@ KIND = re.compile(
 _GENERIC_BEFORE = re.compile(
     r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|ban|trung tâm|cung|nhà|hội trường|khu|phòng"
     r"|báo cáo|kết quả|phiếu|tài liệu|report|results of(?: the)?|\w+s'|khuôn khổ|bên lề|khuôn khổ của"
-    r"|framework of(?: the)?|sidelines of(?: the)?|during the)\s+|\d\s+)$",
+    r"|framework of(?: the)?|sidelines of(?: the)?|during the"
+    # "Trung tâm Hội nghị triển lãm Bình Dương", "Cung Triển lãm và Hội chợ": a venue's name
+    r"|(?:trung tâm|cung|nhà|khu)\s+(?:hội nghị|triển lãm|hội chợ)(?:\s+và)?)\s+|\d\s+)$",
     re.IGNORECASE,
 )
 _VENUE_AFTER = re.compile(r"\s+(?:Centre|Center|Hall|Palace|Hotel|Park|Building|Room|Complex|Venue)\b")
@@ -95,7 +99,7 @@ _VENUE_AFTER = re.compile(r"\s+(?:Centre|Center|Hall|Palace|Hotel|Park|Building|
 EVENT_VERB = _Phrases(
     "tổ chức|diễn ra|khai mạc|bế mạc|tham dự|ký kết|ra mắt|khảo sát|làm việc với|tiến hành|thăm|đón|held|took place"
     "|take place|organised|organized|hosted|opened|attended|visited|signed|launched|convened|gathered|met"
-    "|scheduled|planned|slated|dự kiến diễn ra|dự kiến tổ chức"
+    "|scheduled|planned|slated|dự kiến diễn ra|dự kiến tổ chức|organize|organise|to hold|will hold|to host|will host"
 )
 _VI_NAME_STOP = re.compile(
     r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|dự kiến|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
@@ -104,16 +108,19 @@ _VI_NAME_STOP = re.compile(
 _EN_NAME_STOP = re.compile(
     r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between|with|on\s+\d"
     r"|in\s+(?:[A-ZĐ]\w+\s+)?(?:City|Province)\b|in\s+(?:Hanoi|Ha Noi|Da Nang|Ho Chi Minh|Hue|Can Tho|Hai Phong)"
-    r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought)\b)"
+    r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought"
+    r"|opened|opens|closed|closes|began|begins|ended|ends|kicked|starts|started)\b)"
 )
 _OPEN_QUOTE = re.compile(r"[\"“]")
 _CLOSE_QUOTE = re.compile(r"[\"”]")
 _EN_LEFT = re.compile(r"(?:(?:[A-Z][\w'&-]*|\d{4}|of|and|on|for)\s+){0,8}$")
+_EN_DESCRIBED = re.compile(r"\b(?:a|an|the|its|their)\s+(?P<words>(?:[a-z][\w-]*\s+){1,3})$")
 _MAX_NAME = 160
 
 _ANNOUNCE = _Phrases(
     "sẽ|sắp diễn ra|sắp tới|tới đây|dự kiến|kính mời|trân trọng mời|thông báo|will|to be held|is to|upcoming"
     "|forthcoming|scheduled|is planned|are planned|planned for|slated|to open|to take place|call for|invite|invites|invitation"
+    "|is planning|are planning|plans to|plan to|sắp tổ chức|dự định"
 )
 _REPORT = _Phrases(
     "vừa qua|vừa diễn ra|vừa tổ chức|đã diễn ra|đã được tổ chức|đã tổ chức|đã khai mạc|đã kết thúc|đã có|đã tham dự"
@@ -127,14 +134,14 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
     found: list[re.Match[str]] = []
     series: bool | None = None
     for start in positions:
-        if found and start < found[-1].end():
-            continue  # "meeting" inside "kick-off meeting"
+        if found and (start < found[-1].end() or not sentence[found[-1].end() : start].strip()):
+            continue  # "meeting" inside "kick-off meeting"; "khởi động" of "Hội thảo khởi động dự án" qualifies its event word
         mention = KIND.match(sentence, start)
         if mention and _VENUE_AFTER.match(sentence, mention.end()):
             continue  # "Exhibition Centre", "Conference Hall": a place, not the event
         if mention and mention.group().lower() in MEETING_VERBS and _PASSIVE.search(sentence, max(0, start - 7), start):
             continue  # "targets were met in May": no meeting
-        generic = _GENERIC_BEFORE.search(sentence, max(0, start - 20), start) if mention else None
+        generic = _GENERIC_BEFORE.search(sentence, max(0, start - 32), start) if mention else None
         if generic is not None and generic.group().strip().lower() in ("các", "những"):
             if series is None:  # looked up once per sentence (keeps many "các hội thảo" linear)
                 series = _SERIES.search(sentence) is not None
@@ -194,6 +201,9 @@ def _name_end(rest: str, stops: re.Pattern[str]) -> int:
 def _en_name(sentence: str, mention: re.Match[str]) -> str:
     left = _EN_LEFT.search(sentence[max(0, mention.start() - 120) : mention.start()])
     prefix = _strip_articles(left.group() if left else "")
+    if not prefix:  # "organize a closing event", "held the capacity building workshop": the words after the article
+        described = _EN_DESCRIBED.search(sentence, max(0, mention.start() - 40), mention.start())
+        prefix = described["words"] if described else ""
     rest = sentence[mention.end() : mention.end() + _MAX_NAME]
     return (prefix + mention.group() + rest[: _name_end(rest, _EN_NAME_STOP)]).strip()
 

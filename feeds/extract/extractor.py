@@ -14,25 +14,41 @@ import unicodedata
 from zoneinfo import ZoneInfo
 
 from feeds.extract.events import detect_events
-from feeds.models import DEFAULT_TIMEZONE, Extraction, Language
 from feeds.extract.recommend import find_recommendations
 from feeds.extract.summary import summarize
+from feeds.models import DEFAULT_TIMEZONE, DateSource, Extraction, Language
 from feeds.text import normalize, split_sentences
 
 log = logging.getLogger(__name__)
 
 
-def extract(text: str, *, language: Language, published: dt.datetime, title: str = "") -> Extraction:
+def extract(
+    text: str,
+    *,
+    language: Language,
+    published: dt.datetime,
+    title: str = "",
+    url: str = "",
+    published_from: DateSource = DateSource.PAGE,
+) -> Extraction:
     """Events, recommendations and a summary from an article's plain text. Never raises.
 
-    ``published`` decides the year of dates written without one and whether an event is past
-    or upcoming; a naive datetime is taken as Vietnam time.
+    ``published`` decides whether an event is past or upcoming and, when the page printed it
+    (``published_from`` PAGE), the year of dates written without one; a naive datetime is taken
+    as Vietnam time. A page without its own date takes such a year from the article's words, then
+    from its ``url`` ("/2018/05/"), then from the listing's date; a year taken from when the page
+    was first seen is marked as a guess (``Event.year_guessed``).
     """
     body = _normalized(text)
     title = _normalized(title)
     local = _local(published)
+    source = published_from if isinstance(published_from, DateSource) else DateSource.PAGE
     sentences = _guard("sentences", lambda: split_sentences(body), [])
-    events = _guard("events", lambda: detect_events(sentences, title=title, published=local), [])
+    events = _guard(
+        "events",
+        lambda: detect_events(sentences, title=title, published=local, published_from=source, url=url or ""),
+        [],
+    )
     recommendations = _guard("recommendations", lambda: find_recommendations(body), [])
     summary = _guard("summary", lambda: summarize(body, title=title), "")
     log.debug("extracted %d events, %d recommendations (%s)", len(events), len(recommendations), language)

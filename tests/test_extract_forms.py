@@ -1,0 +1,132 @@
+"""How real Vietnamese and English news writes event dates, and what it dates that is no event.
+
+Every sentence here is written for these tests in the style of VNCPC's news.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feeds.extract.eventdates import Tense, find_dates
+from feeds.extract import extract
+from feeds.models import DatePrecision, EventKind, Language
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+D = dt.date
+
+
+def _spans(sentence, published=D(2023, 3, 10), tense=Tense.UNKNOWN):
+    return [(m.start, m.end) for m in find_dates(sentence, published=published, tense=tense)]
+
+
+def _events(text, published=dt.datetime(2023, 3, 10, 9, tzinfo=VN), title="", language=Language.VI):
+    return extract(text, language=language, published=published, title=title).events
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("On November the 23rd, 2012, SECO representatives paid a visit to a supported enterprise.", (D(2012, 11, 23),) * 2),
+        ("From 3rd to 5th of september, 2015 , the centre organised a training course.", (D(2015, 9, 3), D(2015, 9, 5))),
+        ("The conference took place 22–25 May 2018 in Hanoi.", (D(2018, 5, 22), D(2018, 5, 25))),
+        ("The workshop took place from 24 to 25 November 2022 in Hue.", (D(2022, 11, 24), D(2022, 11, 25))),
+        ("The training was held on 3rd March in Hue.", (D(2023, 3, 3),) * 2),
+        ("held from the 30th of September to the 1st of October, 2009, in Tokyo", (D(2009, 9, 30), D(2009, 10, 1))),
+    ],
+)
+def test_english_date_styles(sentence, expected):
+    assert _spans(sentence) == [expected]
+
+
+def test_a_month_alone_told_by_when_in_it():
+    found = find_dates("They agreed on a workshop in Hanoi to be scheduled at the end of November.", published=D(2009, 10, 2),
+                       tense=Tense.ANNOUNCEMENT)
+    assert [(m.start, m.end, m.precision) for m in found] == [(D(2009, 11, 1), D(2009, 11, 30), DatePrecision.MONTH)]
+    assert _spans("a closing event in Hanoi mid-June", published=D(2019, 3, 1), tense=Tense.ANNOUNCEMENT) == [
+        (D(2019, 6, 1), D(2019, 6, 30))]
+
+
+def test_the_verb_may_and_a_lower_case_month_elsewhere_are_no_dates():
+    assert _spans("Delegates may 5 options discuss; on 5 may they attend.") == []
+
+
+def test_a_weekday_number_and_the_minutes_of_a_clock_time_are_no_days():
+    found = find_dates("Thời gian Hội thảo: Thứ 5, 9h-11h30, ngày 21 tháng 10 năm 2021", published=D(2021, 10, 29))
+    assert [(m.start, m.end, m.time_of_day) for m in found] == [(D(2021, 10, 21), D(2021, 10, 21), dt.time(9, 0))]
+    assert _spans("Thứ 5 ngày 3/4 và từ 9 giờ 30 ngày 4/5") == [(D(2023, 4, 3),) * 2, (D(2023, 5, 4),) * 2]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Hội nghị nhằm thực hiện Kế hoạch số 1048/KH-SCT ngày 15/3/2018 của Sở Công Thương.",
+        "The plan was included in the Resolution No. 06/NQ-TU dated on April 7, 2022 of the city Party Committee.",
+        "One outcome is Decree No.82/2018/ND-CP of the Government dated 22 May 2018.",
+        "Thực hiện Công văn 3634/BTNMT-TCMT ngày 02/7/2021, VCCI gửi ý kiến.",
+    ],
+)
+def test_a_documents_date_is_no_event_date(sentence):
+    assert _spans(sentence) == []
+
+
+def test_a_number_before_a_date_is_not_always_a_document():
+    assert _spans("Hội thảo 2/2023 diễn ra ngày 5/6.") == [(D(2022, 6, 5),) * 2]
+
+
+def test_an_event_word_in_a_venues_name_is_not_the_event():
+    (event,) = _events("Sáng 16-9 tại Trung tâm Hội nghị triển lãm Bình Dương, trường Đại học Việt - Đức đã tổ chức khai mạc "
+                       "Hội thảo toàn cầu về sản xuất bền vững lần thứ 13.", published=dt.datetime(2015, 9, 17, tzinfo=VN))
+    assert event.kind is EventKind.WORKSHOP and event.name == "Hội thảo toàn cầu về sản xuất bền vững lần thứ 13"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sáng 16-9, Hội thảo toàn cầu về sản xuất bền vững khai mạc tại Bình Dương. Theo kế hoạch, hội thảo sẽ kết thúc vào ngày mai (18-9).",
+        "Hội thảo toàn cầu về sản xuất bền vững khai mạc ngày 16/9 và bế mạc ngày 18/9 tại Bình Dương.",
+    ],
+)
+def test_the_day_an_event_closes_extends_it(text):
+    (event,) = _events(text, published=dt.datetime(2015, 9, 17, tzinfo=VN))
+    assert (event.start, event.end) == (D(2015, 9, 16), D(2015, 9, 18))
+
+
+def test_an_english_closing_day_and_the_verb_ending_a_name():
+    (event,) = _events("The Green Expo opened on 5 May in Hanoi. The expo closes on 8 May.", language=Language.EN)
+    assert (event.start, event.end, event.name) == (D(2023, 5, 5), D(2023, 5, 8), "Green Expo")
+
+
+def test_a_closing_day_far_later_or_of_another_kind_is_its_own_event():
+    events = _events("Ngày 3/3, Hội chợ hàng xanh khai mạc tại Hà Nội. Ngày 20/5, hội thảo tổng kết sẽ kết thúc chương trình.")
+    assert [(e.start, e.kind) for e in events] == [(D(2023, 3, 3), EventKind.EXHIBITION), (D(2023, 5, 20), EventKind.WORKSHOP)]
+
+
+def test_a_line_that_is_only_a_date_range_dates_the_event_named_above():
+    text = "Kick-off Meeting in Hanoi, Vietnam\n\n22nd – 25th May, 2018\n\nThe official kick-off meeting of the project was hosted by the university."
+    (event,) = _events(text, title="Project Kick-off Meeting in Hanoi, Vietnam", language=Language.EN)
+    assert (event.start, event.end, event.location) == (D(2018, 5, 22), D(2018, 5, 25), "Hanoi, Vietnam")
+
+
+def test_a_lone_stamp_line_is_not_an_event_date():
+    text = "Tin hoạt động\n\nThứ Hai, 14/03/2022 08:30\n\nNhiều doanh nghiệp dệt may đã áp dụng sản xuất sạch hơn từ năm 2019."
+    assert _events(text, title="Hội thảo về sản xuất sạch hơn") == ()
+
+
+def test_an_event_word_right_after_another_qualifies_it():
+    (event,) = _events("Ngày 5/3, VNCPC tổ chức Hội thảo khởi động dự án “Tiêu dùng bền vững” tại Hà Nội.")
+    assert event.kind is EventKind.WORKSHOP and event.name.startswith("Hội thảo khởi động dự án")
+
+
+def test_a_session_named_by_what_is_done_there():
+    (event,) = _events("Trong buổi báo cáo tổng kết nhiệm vụ tại Bộ Công Thương được tổ chức ngày 24/12, tài liệu được đánh giá cao.",
+                       published=dt.datetime(2022, 12, 30, tzinfo=VN))
+    assert (event.kind, event.start, event.location) == (EventKind.MEETING, D(2022, 12, 24), "Bộ Công Thương")
+
+
+def test_an_english_name_takes_the_words_after_its_article():
+    (event,) = _events("On 15 June 2023, UNIDO held the capacity building workshop on eco-industrial parks in Da Nang.",
+                       language=Language.EN)
+    assert event.name.startswith("capacity building workshop")
