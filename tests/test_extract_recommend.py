@@ -176,3 +176,76 @@ def test_a_list_of_solutions_still_counts_beside_the_requirement_words():
     text = "Để giảm tổn thất, các giải pháp chính gồm:\n1. Lắp kho lạnh tại vùng trồng\n2. Đóng gói bằng thùng nhựa"
     assert [r.text for r in find_recommendations(text)] == ["Lắp kho lạnh tại vùng trồng", "Đóng gói bằng thùng nhựa"]
     assert find_recommendations("Hồ sơ đăng ký gồm:\n1. Đơn đăng ký\n2. Bản sao giấy phép") == []
+
+
+# --------------------------------------------------------------------------- forms found in real comment letters and reports
+# (written for these tests in their style)
+
+
+def test_ordinal_words_under_a_title_that_names_solutions():
+    body = ("Một là, Tăng cường kiểm tra việc xả thải của các cơ sở chế biến thủy sản\n"
+            "Hai là , Hỗ trợ doanh nghiệp tiếp cận vốn vay ưu đãi cho công nghệ sạch.\n"
+            "Ba là, Đào tạo cán bộ quản lý môi trường cho các khu công nghiệp.")
+    items = find_recommendations(body, title="2.3.1. Giải pháp phát triển bền vững ngành thủy sản về môi trường")
+    assert [r.label for r in items] == ["Một là,", "Hai là,", "Ba là,"]
+    assert items[1].text.startswith("Hỗ trợ doanh nghiệp")
+    assert find_recommendations(body, title="Kết quả khảo sát doanh nghiệp chế biến thủy sản năm 2020") == []
+
+
+def test_a_comment_letter_says_what_the_decree_should_ensure():
+    text = ("Phòng Thương mại và Công nghiệp Việt Nam có một số ý kiến như sau:\n\n"
+            "Thực tế cho thấy chi phí tuân thủ còn cao. Do đó, Thông tư này nên được soạn thảo theo hướng bảo đảm các yêu cầu sau:\n\n"
+            "  • Chi phí tuân thủ của doanh nghiệp phải được tính toán và công bố.\n"
+            "  • Lộ trình áp dụng cần đủ dài để doanh nghiệp nhỏ chuẩn bị.")
+    assert texts(text) == ["Chi phí tuân thủ của doanh nghiệp phải được tính toán và công bố.",
+                           "Lộ trình áp dụng cần đủ dài để doanh nghiệp nhỏ chuẩn bị."]
+
+
+def test_numbered_headings_keep_their_dash_points_as_sub_items():
+    text = ("Trả lời Công văn của Bộ, VCCI có các ý kiến tổng hợp như sau:\n\n"
+            "  1. Quy định về quan trắc nước thải\n\n"
+            "Điều 12 Dự thảo bổ sung nghĩa vụ quan trắc tự động. Quy định này cần xem xét ở các điểm sau đây:\n\n"
+            "– Tần suất quan trắc chưa phù hợp với doanh nghiệp nhỏ, đề nghị cơ quan soạn thảo giảm tần suất.\n\n"
+            "– Chi phí lắp đặt thiết bị chưa được tính đến.\n\n"
+            "  2. Quy định về báo cáo môi trường\n\n"
+            "Đề nghị gộp các báo cáo định kỳ thành một báo cáo năm.")
+    items = find_recommendations(text)
+    assert [(r.label, r.text) for r in items] == [("1.", "Quy định về quan trắc nước thải"), ("2.", "Quy định về báo cáo môi trường")]
+    assert len(items[0].sub_items) == 2 and items[1].sub_items == ()
+
+
+def test_under_headings_that_recommend_nothing_a_recommending_list_still_counts():
+    text = ("Hội nghị tổng kết năm 2022 diễn ra tại Hà Nội.\n\n"
+            "1. Kết quả đạt được\n\n"
+            "Năm qua, Trung tâm đã hỗ trợ 40 doanh nghiệp. Hội nghị kiến nghị:\n\n"
+            "- Mở rộng chương trình hỗ trợ đến các tỉnh miền Trung.\n"
+            "- Tăng ngân sách cho kiểm toán năng lượng.\n\n"
+            "2. Phương hướng năm 2023")
+    assert texts(text) == ["Mở rộng chương trình hỗ trợ đến các tỉnh miền Trung.", "Tăng ngân sách cho kiểm toán năng lượng."]
+
+
+def test_a_numbered_list_of_sentences_is_not_a_list_of_headings():
+    text = ("The meeting results were as follows.\n\n"
+            "1. They discussed the following topics:\n"
+            "- wastewater management in industrial zones\n\n"
+            "The delegates then visited a treatment plant.\n\n"
+            "- an unrelated point")
+    assert texts(text) == []
+
+
+def test_english_ordinals_may_end_with_a_colon():
+    text = ("The forum recommended three actions.\n\nFirst, provinces should map their waste streams.\n\n"
+            "Second: industrial parks should share water treatment.\n\nThird, banks should offer green credit.")
+    assert [r.label for r in find_recommendations(text)] == ["First,", "Second:", "Third,"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mục lục\n\n1. Giới thiệu chung\n2. Các giải pháp sản xuất sạch hơn\n3. Kết luận",
+        "Tài liệu tham khảo:\n\n1. Nghị định số 82/2018/NĐ-CP về quản lý khu công nghiệp\n2. Luật Bảo vệ môi trường 2020",
+        "The companies interested in a green credit line must:\n\n  • qualify for a bank loan;\n  • acquire a cleaner technology.",
+    ],
+)
+def test_tables_of_contents_lists_of_documents_and_requirements_are_not_recommendations(text):
+    assert texts(text) == []

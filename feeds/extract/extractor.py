@@ -49,7 +49,7 @@ def extract(
         lambda: detect_events(sentences, title=title, published=local, published_from=source, url=url or ""),
         [],
     )
-    recommendations = _guard("recommendations", lambda: find_recommendations(body), [])
+    recommendations = _guard("recommendations", lambda: find_recommendations(body, title), [])
     summary = _guard("summary", lambda: summarize(body, title=title), "")
     log.debug("extracted %d events, %d recommendations (%s)", len(events), len(recommendations), language)
     return Extraction(tuple(events), tuple(recommendations), summary)

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 _ORDINAL_WORDS = r"(?:Một|Hai|Ba|Bốn|Năm|Sáu|Bảy|Tám|Chín|Mười)\s+là|Thứ\s+(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)"
 # "First, ...", "Secondly, ..." opening a paragraph (only with the comma: "First results show" is no item)
-_EN_ORDINAL_WORDS = r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth)(?:ly)?(?=\s*,)"
+_EN_ORDINAL_WORDS = r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth)(?:ly)?(?=\s*[,:])"
 _ITEM = re.compile(
     r"^(?P<indent>[ \t\u00a0]*)(?P<label>"
     r"(?P<subnum>\d{1,2}\.\d{1,2})\.?(?![\d.])|(?P<num>\d{1,2})[.)/](?!\d)|\((?P<pnum>\d{1,2})\)"
@@ -39,7 +39,10 @@ _STRONG_TRIGGER = re.compile(
 )
 # ... these words, or "cần"/"should", only in a sentence ending with ":" or in a heading.
 _WEAK_TRIGGER = re.compile(
-    r"đề nghị|giải pháp|góp ý|khuyến cáo|priority actions|actions? needed|\bcần\b|\bphải\b|\bshould\b"
+    # "nên" (should: "Nghị định nên được soạn thảo theo hướng bảo đảm các yêu cầu sau:"); "ý kiến ... như sau:" opens
+    # the points of a comment letter
+    r"đề nghị|giải pháp|góp ý|khuyến cáo|priority actions|actions? needed|\bcần\b|\bphải\b|\bnên\b|\bshould\b"
+    r"|\bý kiến\b[^.;:]*\b(?:như sau|sau đây|dưới đây)|\bcomments?\b[^.;:]*\bfollow"
     r"|\bneed(?:s|ed)? to\b|\bmust\b",
     re.IGNORECASE,
 )
@@ -56,14 +59,16 @@ _DONE = re.compile(
 # ("Hồ sơ gồm:" is paperwork, see _PAPERWORK).
 _REQUIREMENT = re.compile(
     r"\b(?:applicants?|candidates?|bidders?|suppliers?|vendors?|tenderers?|registrants?|participants?|trainees?"
-    r"|interested (?:organi[sz]ations|companies|parties)|eligib\w*|requirements?|criteria|documents?)\b"
+    r"|interested (?:organi[sz]ations|companies|parties)|interested in|eligib\w*|requirements?|criteria|documents?)\b"
     r"|nhà cung cấp|nhà thầu|ứng viên|thí sinh|người đăng ký|người tham gia|học viên|đơn vị tham gia|doanh nghiệp tham gia"
     r"|đơn vị dự thầu|chào giá|báo giá|điều kiện|tiêu chí|yêu cầu đối với|thủ tục",
     re.IGNORECASE,
 )
 # "Chương 2. Các giải pháp": an outline's heading, not an introduction.
 _OUTLINE_HEADING = re.compile(r"^(?:chương|phần|mục|chapter|part|section|module)\s+(?:\d+|[ivxlc]+)\b", re.IGNORECASE)
-_HEADING_WORDS = 6
+_HEADING_WORDS = 12  # syllables: "Giải pháp phát triển bền vững ngành thủy sản về môi trường"
+# a heading's own number: "3.2.3. Giải pháp ...", "II. Kiến nghị", "2) Đề xuất"
+_SECTION_NUMBER = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,4})[.)]\s+")
 # "đề nghị các đơn vị đăng ký gửi kèm:" asks for documents; it recommends nothing.
 _PAPERWORK = re.compile(
     r"đăng ký|gửi kèm|hồ sơ|kèm theo|liên hệ|register|registration|submit|attach|application form|contact",
@@ -78,35 +83,47 @@ class _Item:
     indent: int
     text: str
     sub_items: list[str] = field(default_factory=list)
+    # a numbered heading's body: (the paragraph introducing some of its sub-items, those sub-items)
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
-def find_recommendations(text: str) -> list[Recommendation]:
-    """The top-level items of every recommendation list in ``text``, in order. Never raises."""
+def find_recommendations(text: str, title: str = "") -> list[Recommendation]:
+    """The top-level items of every recommendation list in ``text``, in order. Never raises.
+
+    A list that opens the text is introduced by the ``title`` ("Giải pháp phát triển bền vững" over
+    "Một là, ... Hai là, ...").
+    """
     found: list[Recommendation] = []
-    for intro, items in _lists(text):
+    for intro, items in _lists(text, title):
         if _is_recommendation_intro(intro):
             for item in items:
                 found.append(Recommendation(len(found) + 1, item.text, tuple(item.sub_items), item.label))
+            continue
+        for item in items:  # headings that recommend nothing may still hold a list that does ("Hội nghị kiến nghị:")
+            for section_intro, texts in item.sections:
+                if texts and _is_recommendation_intro(section_intro):
+                    found.extend(Recommendation(len(found) + n, t, (), "") for n, t in enumerate(texts, start=1))
     return found
 
 
 def _is_recommendation_intro(intro: str) -> bool:
     sentences = split_sentences(intro) if intro else []
     last = sentences[-1].strip() if sentences else ""
-    if not last or _PAPERWORK.search(last) or _OUTLINE_HEADING.match(last):
+    if not last or _PAPERWORK.search(last) or _OUTLINE_HEADING.match(last) or _OUTLINE_HEADING.match(intro.strip()):
         return False
     if _STRONG_TRIGGER.search(last):
         return True
+    last = _SECTION_NUMBER.sub("", last)
     heading = len(last.split()) <= _HEADING_WORDS and not last.endswith((".", "!", "?", ";", ","))
     if not (last.endswith(":") or heading) or _WEAK_TRIGGER.search(last) is None:
         return False
     return not (_DONE.search(last) or _REQUIREMENT.search(last))
 
 
-def _lists(text: str) -> list[tuple[str, list[_Item]]]:
+def _lists(text: str, title: str = "") -> list[tuple[str, list[_Item]]]:
     """(introducing text, top-level items) for every list in ``text``."""
     lists: list[tuple[str, list[_Item]]] = []
-    intro, items, blank = "", [], False
+    intro, items, blank = title.strip(), [], False
     for line in _expand_inline(text.split("\n")):
         if not line.strip():
             blank = True
@@ -117,9 +134,12 @@ def _lists(text: str) -> list[tuple[str, list[_Item]]]:
         elif item is not None:
             if items:
                 lists.append((intro, items))
+            intro = items[-1].sections[-1][0] if items and items[-1].sections else intro
             items = [item]  # numbering restarted: a new list in the same context
         elif items and not blank and line.strip()[:1].islower():
             _append_text(items, line.strip())
+        elif items and _is_heading(items[0], items[-1]):
+            items[-1].sections.append((line.strip(), []))  # "1. Định hướng ..." / its paragraph / its "–" points
         else:
             if items:
                 lists.append((intro, items))
@@ -134,7 +154,8 @@ def _parse_item(line: str) -> _Item | None:
     found = _ITEM.match(line)
     if found is None:
         return None
-    return _Item(found["label"].strip(), _marker_kind(found), len(found["indent"].expandtabs(4)), found["text"].strip())
+    label = re.sub(r"\s+(?=[,:.])", "", found["label"].strip())  # "Hai là ," as "Hai là,"
+    return _Item(label, _marker_kind(found), len(found["indent"].expandtabs(4)), found["text"].strip())
 
 
 def _marker_kind(found: re.Match[str]) -> str:
@@ -169,8 +190,25 @@ def _add(items: list[_Item], item: _Item) -> None:
     top = items[0]
     if item.kind != top.kind or item.indent > top.indent:
         items[-1].sub_items.append(item.text)
+        if items[-1].sections:
+            items[-1].sections[-1][1].append(item.text)
     else:
         items.append(item)
+
+
+_HEADING_KINDS = frozenset(("1.", "1)", "1/", "(1)", "I.", "I)", "1.1"))
+_HEADING_MAX_WORDS = 20
+
+
+def _is_heading(top: _Item, last: _Item) -> bool:
+    """Whether the list's items are numbered headings ("1. Định hướng bảo vệ môi trường"): short, no closing
+    mark. The paragraphs and points under such a heading are its body, not the end of the list."""
+    text = last.text.rstrip()
+    return (
+        top.kind in _HEADING_KINDS
+        and len(text.split()) <= _HEADING_MAX_WORDS
+        and not text.endswith((".", ";", ":", "!", "?", ",", "…"))
+    )
 
 
 def _append_text(items: list[_Item], text: str) -> None:
