@@ -223,6 +223,17 @@ def _place_match(gold: str, pred: PredEvent) -> bool:
     return province is not None and province in (pred.province, province_of(pred.location or ""))
 
 
+_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+
+
+def _same_org(gold: str, pred: str) -> bool:
+    """Either contains the other, folded, with or without their bracketed parts ("(IGIP)", "(VNCPC)")."""
+    for g, p in ((fold(gold), fold(pred)), (fold(_PARENTHESES.sub("", gold)), fold(_PARENTHESES.sub("", pred)))):
+        if g and p and (g in p or p in g):
+            return True
+    return False
+
+
 def location_right(gold: GoldEvent, pred: PredEvent) -> bool:
     if pred.location is None and pred.province is None:
         return gold.location is None
@@ -300,7 +311,7 @@ def _score_fields(report: CorpusReport, name: str, g: GoldEvent, p: PredEvent) -
     left = list(p.organizers)
     missed = []
     for org in g.organizers:
-        hit = next((o for o in left if fold(o) and (fold(o) in fold(org) or fold(org) in fold(o))), None)
+        hit = next((o for o in left if _same_org(org, o)), None)
         if hit is None:
             missed.append(org)
         else:

@@ -58,7 +58,9 @@ body) and one ``expected.json`` — and scored by the rules above, adapted where
   on each pair it is right when the predicted venue or province and the label (or an alternative)
   contain one another after ``fold``, or name the same province; a label of ``null`` wants no
   place (or an alternative). Reported as right / paired events.
-- **organizers** and **participants**: on each pair, as above (no leftover pairing).
+- **organizers** and **participants**: on each pair, as above (no leftover pairing); two organisers
+  also match when they contain one another once their bracketed parts are removed ("The Agency
+  ... (IGIP), under the Ministry ... (MoIT)" and "Agency ..., under the Ministry ...").
 - **recommendation items**: the labels are the first ~120 characters of each item, markers
   stripped; matched one-to-one by the rule above or, failing that, when their openings (the
   shorter one's length, at least 30 characters) are ≥ 90% alike (``difflib``). A predicted item

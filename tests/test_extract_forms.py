@@ -130,3 +130,94 @@ def test_an_english_name_takes_the_words_after_its_article():
     (event,) = _events("On 15 June 2023, UNIDO held the capacity building workshop on eco-industrial parks in Da Nang.",
                        language=Language.EN)
     assert event.name.startswith("capacity building workshop")
+
+
+# --------------------------------------------------------------------------- several events in one sentence, and the lead
+
+
+def test_days_shared_out_respectively_are_one_event_each():
+    text = ("Workshops on industrial symbiosis were organized on 22nd, 24th and 25th November, 2022 at Dinh Vu IP (Hai Phong), "
+            "Hiep Phuoc IP (Ho Chi Minh city) and Amata IP (Dong Nai) respectively. "
+            "There were more than 160 participants in total.")
+    events = _events(text, published=dt.datetime(2022, 11, 30, tzinfo=VN), language=Language.EN)
+    assert [(e.start, e.end, e.location, e.province) for e in events] == [
+        (D(2022, 11, 22), D(2022, 11, 22), "Dinh Vu IP (Hai Phong)", "Hải Phòng"),
+        (D(2022, 11, 24), D(2022, 11, 24), "Hiep Phuoc IP (Ho Chi Minh city)", "Hồ Chí Minh"),
+        (D(2022, 11, 25), D(2022, 11, 25), "Amata IP (Dong Nai)", "Đồng Nai"),
+    ]
+    assert all(e.participants is None for e in events)  # the total is the series', not each event's
+
+
+def test_vietnamese_days_shared_out_respectively():
+    text = "Các lớp tập huấn sản xuất sạch hơn lần lượt diễn ra vào các ngày 8, 10 và 12/5 tại TP Cần Thơ, tỉnh An Giang và tỉnh Cà Mau."
+    events = _events(text, published=dt.datetime(2023, 5, 20, tzinfo=VN))
+    assert [(e.start.day, e.province) for e in events] == [(8, "Cần Thơ"), (10, "An Giang"), (12, "Cà Mau")]
+
+
+def test_listed_days_without_respectively_stay_one_event():
+    (event,) = _events("Hội nghị diễn ra trong các ngày 14, 15 và 16/9 tại Đà Nẵng.", published=dt.datetime(2023, 9, 20, tzinfo=VN))
+    assert (event.start, event.end) == (D(2023, 9, 14), D(2023, 9, 16))
+
+
+def test_a_lead_date_names_the_event_the_body_refers_back_to():
+    text = ("Ngày 2/8/2013 tại TP.Hồ Chí Minh, VNCPC và VASEP giới thiệu dự án mới về chuỗi cung ứng cá tra bền vững.\n"
+            "Dự án có tổng giá trị 2 triệu EUR.\nTới dự Hội thảo về phía các cơ quan Nhà nước có đại diện hai bộ.\n"
+            "Hội thảo đã diễn ra với sự quan tâm của gần 200 đại biểu.")
+    (event,) = _events(text)
+    assert (event.start, event.kind, event.name, event.province, event.participants) == (
+        D(2013, 8, 2), EventKind.WORKSHOP, "Hội thảo", "Hồ Chí Minh", 200)
+
+
+def test_a_lead_date_and_an_event_with_its_own_date_later_make_no_lead_event():
+    text = ("On 7 September 2009, the Prime Minister approved the national strategy on cleaner production.\n"
+            "The conference was held on 3 May 2012 to review it.")
+    assert [e.start for e in _events(text, language=Language.EN)] == [D(2012, 5, 3)]
+
+
+# --------------------------------------------------------------------------- where and who
+
+
+def test_where_a_body_sits_is_not_where_the_event_is():
+    text = ("On 23 November 2012, Ms. Katrin, Program Manager at the SECO Head Office in Switzerland, and the Swiss Agency "
+            "for Development and Cooperation (SDC) in Hanoi paid a visit to the enterprise. The delegation took a trip to "
+            "Tran Van Binh Household Enterprise, which produces plastic nets.")
+    (event,) = _events(text, language=Language.EN)
+    assert event.location == "Tran Van Binh Household Enterprise"
+
+
+def test_a_venue_given_as_floor_building_and_street():
+    text = ("On the morning of June 27, 2022, at the 12th floor hall, building B, No. 1 Lieu Giai, Ba Dinh, Hanoi, the institute "
+            "organized a scientific conference with the theme \"Eco-industrial parks in Vietnam\".")
+    (event,) = _events(text, language=Language.EN)
+    assert event.location == "12th floor hall, building B, No. 1 Lieu Giai, Ba Dinh, Hanoi" and event.province == "Hà Nội"
+    assert event.name == 'scientific conference with the theme "Eco-industrial parks in Vietnam"'
+
+
+@pytest.mark.parametrize(
+    ("sentence", "organizers"),
+    [
+        ("Hội nghị được phối hợp tổ chức bởi Bộ Tài nguyên và Môi trường, Bộ Công Thương và VNCPC tại TP Đà Nẵng.",
+         ["Bộ Tài nguyên và Môi trường", "Bộ Công Thương", "VNCPC"]),
+        ("Sáng 21/8, Trung tâm Khuyến công Hà Nội tổ chức Hội nghị “Sản xuất sạch hơn” với sự phối hợp của Phòng Kinh tế huyện Thạch Thất.",
+         ["Trung tâm Khuyến công Hà Nội", "Phòng Kinh tế huyện Thạch Thất"]),
+        ("Ngày 30/3, Sở TN&MT TP. Hồ Chí Minh tổ chức Hội thảo “Tiêu dùng bền vững”.", ["Sở TN&MT TP. Hồ Chí Minh"]),
+        ("Hội thảo tổ chức nhằm đề xuất lộ trình giảm chất thải nhựa.", []),
+        ("Ngày 21/10, Ban Môi trường thuộc Viện Chiến lược, Chính sách tài nguyên và môi trường tổ chức Hội thảo tham vấn.",
+         ["Ban Môi trường thuộc Viện Chiến lược, Chính sách tài nguyên và môi trường"]),
+        ("Sáng 16-9 tại Bình Dương, trường Đại học Việt - Đức đã tổ chức khai mạc Hội thảo toàn cầu.", ["trường Đại học Việt - Đức"]),
+        ("Đây là hội thảo thường niên được luân phiên tổ chức tại nhiều quốc gia.", []),
+        ("On 15 June 2023, UNIDO and the Ministry of Planning and Investment (MPI) held the capacity building workshop.",
+         ["UNIDO", "Ministry of Planning and Investment"]),
+        ("On February 25, the Government of Vietnam and UNDP will co-sponsor an international conference.",
+         ["Government of Vietnam", "UNDP"]),
+        ("From 3 to 5 September 2015, the Provincial Industrial Promotion Centre collaborated with the Natural Resources University "
+         "to organize the course.", ["Provincial Industrial Promotion Centre", "Natural Resources University"]),
+        ("MPI in collaboration with UNIDO is planning to organize a closing event in Hanoi.", ["MPI", "UNIDO"]),
+        ("Under the framework of the programme \"Green Growth\" funded by UNDP and coordinated by the Ministry of Planning and "
+         "Investment, the workshop on the action plan was held in Hanoi on 15 May 2018.", []),
+    ],
+)
+def test_organizers_as_real_news_names_them(sentence, organizers):
+    from feeds.extract.eventfields import read_organizers
+
+    assert read_organizers(sentence) == organizers

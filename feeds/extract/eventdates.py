@@ -39,6 +39,7 @@ class DateMention:
     day_part: str | None  # "morning", "noon", "afternoon", "evening" when written so
     span: tuple[int, int]
     year_guessed: bool = False  # written without a year, and only the day the page was first seen gave one
+    days: tuple[dt.date, ...] = ()  # each day of a list ("ngày 8, 10 và 12/5"), which a series may share out
 
 
 # --------------------------------------------------------------------------- patterns
@@ -77,8 +78,8 @@ def _vi_day_month(n: int) -> str:
 _VI_DAY = re.compile(
     _vi_day_month(1)
     # "14, 15 và 16/9": listed days; "3, 4/7": the last day carries the month (read as the range's end)
-    + r"(?:\s*,\s*\d{1,2}(?!\d)(?!\s*[/.\-]\s*\d|\s+tháng\s))*"
-    r"(?:\s*(?:đến|tới|-|–|—|và|,)\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*(?:,\s*)?)?(?:ngày\s+)?"
+    + r"(?P<list>(?:\s*,\s*\d{1,2}(?!\d)(?!\s*[/.\-]\s*\d|\s+tháng\s))*)"
+    r"(?:\s*(?:đến|tới|-|–|—|(?P<join>và|,))\s*(?:hết\s+)?(?:\d{1,2}\s*(?:h|giờ)\s*\d{0,2}\s*(?:,\s*)?)?(?:ngày\s+)?"
     + _vi_day_month(2)
     + r")?(?:\s*(?:,\s*)?năm\s+(?P<y3>\d{4}))?",
     re.IGNORECASE,
@@ -110,8 +111,8 @@ _MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _LOWER_MONTH = r"(?<=of )(?:" + "|".join(name.lower() for name in _MONTHS if len(name) > 3) + r")\b"
 _ORD = r"(?:st|nd|rd|th)?"
 _EN_DAY_FIRST = re.compile(
-    rf"{_D1}{_ORD}(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
-    rf"(?:\s*(?:-|–|—|(?i:to|until|till|and))\s*(?:(?i:the)\s+)?(?P<d2>{_D}){_ORD})?"
+    rf"{_D1}{_ORD}(?P<list>(?:\s*,\s*\d{{1,2}}{_ORD}(?!\d))*)(?:\s+(?i:of\s+)?(?P<m1>{_MONTH})(?:,?\s+(?P<y1>\d{{4}}))?)?"
+    rf"(?:\s*(?:-|–|—|(?i:to|until|till)|(?P<join>(?i:and)))\s*(?:(?i:the)\s+)?(?P<d2>{_D}){_ORD})?"
     rf"\s+(?i:of\s+)?(?P<m2>{_MONTH}|{_LOWER_MONTH})(?:,?\s+(?P<y2>\d{{4}}))?"
 )
 # "March 12-14, 2017", "On November the 23rd, 2012"
@@ -239,6 +240,14 @@ class _Parts:
     y2: int | None
     precision: DatePrecision = DatePrecision.DAY
     part: str | None = None
+    listed: tuple[int, ...] = ()  # the days between d1 and d2 of "22nd, 24th and 25th November", then a 0
+
+
+_LISTED_DAY = re.compile(r"\d{1,2}")
+
+
+def _listed(text: str | None) -> tuple[int, ...]:
+    return tuple(int(d) for d in _LISTED_DAY.findall(text or ""))
 
 
 def _int(value: str | None) -> int | None:
@@ -284,7 +293,8 @@ def _read_vi_day(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
     before = _VI_BEFORE.search(sentence, window_start, m.start())
     part = _PARTS.get((before["part"] or "").lower()) if before else None
     start = before.start() if before and before.group() else m.start()
-    return _Parts(_int(g["d1"]), m1, y1, d2, m2, y2, part=part), start
+    listed = (*_listed(g["list"]), 0) if d2 and (g["list"] or g["join"]) else ()
+    return _Parts(_int(g["d1"]), m1, y1, d2, m2, y2, part=part, listed=listed), start
 
 
 def _read_vi_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
@@ -298,7 +308,8 @@ def _read_vi_month(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None
 def _read_en_day_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
     if not _starts_clean(sentence, m.start()) or not 1 <= int(m["d1"]) <= 31:
         return None
-    return _Parts(_int(m["d1"]), _month(m["m1"]), _int(m["y1"]), _int(m["d2"]), _month(m["m2"]), _int(m["y2"])), m.start()
+    listed = (*_listed(m["list"]), 0) if m["d2"] and not m["m1"] and (m["list"] or m["join"]) else ()
+    return _Parts(_int(m["d1"]), _month(m["m1"]), _int(m["y1"]), _int(m["d2"]), _month(m["m2"]), _int(m["y2"]), listed=listed), m.start()
 
 
 def _read_en_month_first(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
@@ -357,7 +368,19 @@ def _resolve(p: _Parts, context: _YearContext, tense: Tense, sentence: str, span
         return None
     part = p.part or _en_part(sentence, span[0])
     guessed = inferred and context.guessed and context.year is None
-    return DateMention(start, end, p.precision, inferred, _time_near(sentence, span), part, span, guessed)
+    days = _days(p, end)
+    return DateMention(start, end, p.precision, inferred, _time_near(sentence, span), part, span, guessed, days)
+
+
+def _days(p: _Parts, end: dt.date) -> tuple[dt.date, ...]:
+    """Every day of a list within one month ("ngày 8, 10 và 12/5", "22nd, 24th and 25th November"), else ()."""
+    if not p.listed or (p.m1 is not None and p.m1 != p.m2) or p.d1 is None or p.d2 is None:
+        return ()
+    try:
+        days = tuple(end.replace(day=d) for d in (p.d1, *p.listed[:-1], p.d2))
+    except ValueError:
+        return ()
+    return days if list(days) == sorted(set(days)) else ()
 
 
 def _day_range(p: _Parts, context: _YearContext, tense: Tense) -> tuple[dt.date, dt.date, bool]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from feeds.extract.eventwords import KIND
 from feeds.extract.places import find_places
 
 # --------------------------------------------------------------------------- organisation names
@@ -37,7 +38,8 @@ _ORG_JOIN = re.compile(
     re.IGNORECASE,
 )
 # ... and a boundary only when an organisation's name follows ("Bộ Tài nguyên và Môi trường" stays whole).
-_ORG_SPLIT = re.compile(r"(?<![\s,;])\s*(?:,\s*(?:and|và)\b|,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|&|\bwith\b)\s*", re.IGNORECASE)
+# ("&" only between spaces: "Sở TN&MT" is one name)
+_ORG_SPLIT = re.compile(r"(?<![\s,;])\s*(?:,\s*(?:and|và)\b|,|;|\bvà\b|\bcùng\b|\bvới\b|\band\b|(?<=\s)&(?=\s)|\bwith\b)\s*", re.IGNORECASE)
 _THE_NAME = re.compile(r"the\s+[A-Z]")
 _PARENS = re.compile(r"(?<!\s)\s*\([^()]{0,80}\)")
 _ARTICLE = re.compile(r"^(?:the|The)\s+")
@@ -45,6 +47,9 @@ _ARTICLE = re.compile(r"^(?:the|The)\s+")
 
 # "Ban Quản lý các khu chế xuất và công nghiệp Thành phố Hồ Chí Minh" has 15 words; a clause has more
 _MAX_NAME_WORDS = 18
+_PARENT_WORDS = 8  # more for a unit named with its parent: "Ban Môi trường ... thuộc Viện Chiến lược, Chính sách ..."
+# "trường Đại học Việt - Đức đã tổ chức": a body's head word in lower case, its name capitalised
+_LOWER_HEAD = re.compile(r"(?:trường|bộ|sở|viện|trung tâm|ban|cục|hội|công ty|phòng)\s+[A-ZĐ]")
 
 
 def split_organizers(text: str) -> list[str]:
@@ -69,7 +74,8 @@ def _split_weak(text: str) -> list[str]:
         name = _ARTICLE.sub("", piece.strip(" ,;:.\"'“”"))
         if sep == "," and names and _UNIT.match(names[-1]) and _PARENT.match(name):
             continue  # "Viện X, Trường Đại học Y": Y only says where X belongs
-        if name and len(name.split()) <= _MAX_NAME_WORDS and (name[0].isupper() or name[0].isdigit()):
+        limit = _MAX_NAME_WORDS + (_PARENT_WORDS if " thuộc " in name else 0)
+        if name and len(name.split()) <= limit and (name[0].isupper() or name[0].isdigit() or _LOWER_HEAD.match(name)):
             names.append(name)
     return names
 
@@ -85,7 +91,7 @@ _VI_PASSIVE_CO = re.compile(
 )
 _VI_BY = re.compile(
     r"\b(?:tổ chức|chủ trì)\s+bởi\s+(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)"
-    r"(?=\s{0,5}(?:[.;:]|,|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
+    r"(?=\s{0,5}(?:[.;:]|,(?!\s*(?:" + _ORG_HEAD.pattern + r"))|\s(?:tại|ở|vào|ngày|từ|với|nhằm|trong|để|và có)\s|$))"
 )
 # "Dưới sự chủ trì của X, ...", "với sự tổ chức của X": the organiser after the role noun
 _VI_UNDER = re.compile(
@@ -130,18 +136,35 @@ _EN_BY = re.compile(
     r"|brought|gathered|drew|attracted|welcomed)\b"
     r"|$))"
 )
-_EN_VERB = re.compile(rf"\b{_EN_ORGANISE}\s+(?:a|an|the|this|its|their)\b")
+# "X held the workshop", "X and Y will co-sponsor an international conference", "X collaborated with Y to organize the course"
+_EN_VERB = re.compile(
+    rf"\b(?:{_EN_ORGANISE}|held|holds|hold|organi[sz]e|host|co-?sponsor(?:s|ed)?|(?:collaborated|cooperated|partnered|worked)\s+with\s+(?P<partner>.{{2,160}}?)\s+to\s+"
+    r"(?:organi[sz]e|hold|host|conduct|deliver|run))\s+(?:a|an|the|this|its|their)\b"
+)
+# "X tổ chức Hội nghị ... với sự phối hợp của Y", "in cooperation with Y": partners who co-organise
+_PARTNERS = re.compile(
+    r"\b(?:với sự phối hợp của|có sự phối hợp của|với sự phối hợp với|in (?:cooperation|collaboration|partnership) with)\s+"
+    r"(?P<orgs>(?:[^.;:]|\.(?=\S)){2,200}?)(?=\s{0,5}(?:[.;:]|,\s*(?![A-ZĐ])|\s(?:tại|ở|vào|ngày|từ|nhằm|trong|để|to|at|in|on)\s"
+    r"|\s(?:đã|sẽ|đồng|cùng|tổ chức|organi[sz]ed|co-?organi[sz]ed|held|hosted|will|has|have|launched)\b|$))",
+    re.IGNORECASE,
+)
+# "Under the framework of the programme ... funded by A and coordinated by B, the workshop ...": the programme's
+_FRAMEWORK = re.compile(r"\W{0,3}(?:(?:under|within|in)\s+the\s+framework\s+of|trong khuôn khổ|thuộc khuôn khổ)\b", re.IGNORECASE)
 _TRAILING_VI = re.compile(
     r"(?<![\s,])(?:\s*,)?\s*(?:(?:đã|vừa|sẽ|cùng|đồng|đứng ra|tham gia|chính thức|phối hợp|chủ trì|tiếp tục|dự kiến|trân trọng"
     r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*(?:,\s*)?)+$",
     re.IGNORECASE,
+)
+_TRAILING_EN = re.compile(
+    r"(?<=\S)(?:\s+(?:will|would|shall|has|have|had|also|jointly|recently|successfully|then|is|are|was|were|planning|plans"
+    r"|going|preparing|set|due|to))+$"
 )
 _CHAIR_THEN = re.compile(r"(?<!\s)\s+chủ trì\s*(?:,\s*)?(?=phối hợp|kết hợp|cùng)")
 _LEADING_ADVERBIAL = re.compile(
     r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm"
     r"|sau đó|trước đó|được|với sự|dưới sự|thực hiện|theo|hưởng ứng|cũng|đồng thời|bên cạnh|ngoài ra|qua đó|như vậy"
     r"|on|in|at|from|during|last|this|next|earlier|recently|between|following|later|with|under|as part|thanks|within"
-    r"|also|meanwhile|furthermore|besides)\b",
+    r"|also|meanwhile|furthermore|besides|đây|đó|this|it|these|those)\b",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
@@ -157,8 +180,18 @@ def read_organizers(sentence: str) -> list[str]:
     labelled = _ORGANIZER_LABEL.match(sentence)
     if labelled:  # "Đơn vị tổ chức: Sở Công Thương, VNCPC"
         return split_organizers(labelled["orgs"])
+    names = _organizers(sentence)
+    partners = _PARTNERS.search(sentence) if names else None
+    if partners:
+        names += [n for n in split_organizers(partners["orgs"]) if not any(n in m or m in n for m in names)]
+    return [n for n in names if not KIND.match(n)]  # "Hội thảo tổ chức nhằm ...": an event organises nothing
+
+
+def _organizers(sentence: str) -> list[str]:
+    framework = _FRAMEWORK.match(sentence)
+    main_clause = _main_clause(sentence) if framework else 0
     for pattern in (_VI_DO, _VI_PASSIVE_CO, _VI_BY, _VI_ROLE_IS, _VI_UNDER, _EN_BY):
-        found = pattern.search(sentence)
+        found = pattern.search(sentence, main_clause)
         if found:
             more = _VI_DO_MORE.match(sentence, found.end()) if pattern is _VI_DO else None
             names = split_organizers(found["orgs"]) + (split_organizers(more["orgs"]) if more else [])
@@ -168,14 +201,22 @@ def read_organizers(sentence: str) -> list[str]:
         found = pattern.search(sentence)
         if found:
             names = split_organizers(_subject(sentence[: found.start()]))
+            if names and pattern is _EN_VERB and found["partner"]:
+                names += split_organizers(found["partner"])
             if names:
                 return names
     return []
 
 
+def _main_clause(sentence: str) -> int:
+    """Where the clause naming the event starts after an opening "Under the framework of ...": its event word."""
+    found = KIND.search(sentence)
+    return found.start() if found else 0
+
+
 def _subject(prefix: str) -> str:
     """The clause subject before the verb, without leading date/place adverbials."""
-    prefix = _TRAILING_VI.sub("", _CHAIR_THEN.sub(" ", prefix)).strip()
+    prefix = _TRAILING_EN.sub("", _TRAILING_VI.sub("", _CHAIR_THEN.sub(" ", prefix)).strip())
     segments = prefix.split(",")
     first, in_place = 0, False
     while first < len(segments) - 1:
@@ -199,9 +240,24 @@ def _place_only(text: str) -> bool:
 # --------------------------------------------------------------------------- location
 
 _VI_AT = re.compile(r"(?<![\w-])(?:tại|ở)\s+", re.IGNORECASE)
-_EN_AT = re.compile(r"(?<![\w-])(?:in|at|[Vv]enue:?)\s+(?:the\s+)?(?=[A-ZĐ])")
-# where a venue's text ends: a clause mark, or a dot that closes the sentence (not "Tp.HCM", "TP. Huế")
-_LOC_END = re.compile(r"[;:\n\"“”]|(?<![Tt][Pp])(?<!\bQ)\.(?!\S)")
+# "in Hanoi", "at the 12th floor hall, ...", "a trip to Dao Van Tung Household Enterprise"
+_EN_AT = re.compile(
+    r"(?<![\w-])(?:in|at|[Vv]enue:?|(?:visit|trip|tour)s?\s+to)\s+(?:the\s+)?(?=[A-ZĐ]|\d{1,2}(?:st|nd|rd|th)\s+floor)"
+)
+# "SECO Head Office in Switzerland", "the Environment university in HCM city", "Văn phòng đại diện tại Hà Nội":
+# where a body named just before sits, not where the event is
+_SEAT = re.compile(
+    r"(?:\b(?:Office|Embassy|Delegation|Mission|Representative|Representation|Branch|Headquarters|Agency|Cooperation"
+    r"|Consulate|Division|Ministry|Department|University|university|Institute|Centre|Center|Company|Corporation"
+    r"|Organi[sz]ation|Association|Foundation|Programme|Program)(?:\s*\([^()]{1,40}\))?"
+    r"|\b(?:văn phòng|đại sứ quán|phái đoàn|chi nhánh|lãnh sự quán|đại diện|thường trú)(?:\s+[^\W\d_]+){0,2}"
+    # "Program Manager at the SECO Head Office": where a person works
+    r"|\b(?:Manager|Director|Officer|Specialist|Expert|Head|Chairman|Chairwoman|President|Coordinator|Consultant|Adviser"
+    r"|Advisor|Lecturer|Researcher|Representative|Chief|Secretary|Ambassador|Counsellor|staff)(?:\s+of\s+\w+)?)\s+$",
+    re.IGNORECASE,
+)
+# where a venue's text ends: a clause mark, or a dot that closes the sentence (not "Tp.HCM", "TP. Huế", "No. 1")
+_LOC_END = re.compile(r"[;:\n\"“”]|(?<![Tt][Pp])(?<!\bQ)(?<!\bNo)(?<!\bSố)\.(?!\S)")
 _LOC_STOP = re.compile(
     r"(?<!\s)\s+(?:vào|ngày|từ|do|nhằm|với|đã|để|trong|sẽ|được|cho|theo|dưới|khai mạc|diễn ra|tổ chức|có|gồm|thu hút"
     r"|on|from|to|with|by|was|were|will|is|are|has|had|and|for|during|under|which|where|as|organi[sz]ed|attended"
@@ -210,13 +266,14 @@ _LOC_STOP = re.compile(
 )
 _LOC_PART_WORDS = frozenset(
     "tp tp. thành phố tỉnh quận huyện thị xã trấn phường số đường vịnh làng khu công nghiệp kcn cảng đảo và"
-    " city province district street ward and".split()
+    " tầng tòa nhà phòng hội trường lô"
+    " city province district street ward and building floor hall room no. no".split()
 )
 _VENUE = re.compile(
     r"\b(?:khách sạn|trung tâm|hội trường|nhà|trường|đại học|viện|bộ|trụ sở|cung|văn phòng|ubnd|sở|tòa|phòng|resort"
     r"|công viên|quảng trường|sân vận động|bảo tàng|nhà hát|khu|làng|cụm|nhà máy|công ty|xưởng"
     r"|hotel|centre|center|hall|university|building|headquarters|office|convention|palace|room|plaza|park|museum"
-    r"|theatre|theater|stadium|square|factory|plant|campus)\b",
+    r"|theatre|theater|stadium|square|factory|plant|campus|enterprise|farm|cooperative|hợp tác xã|trang trại)\b",
     re.IGNORECASE,
 )
 _EVENT_WORD = re.compile(r"^(?:hội nghị|hội thảo|diễn đàn|lễ|buổi|khóa|lớp|cuộc|phiên|các|những|đây|đó|đâu|nhiều|mỗi|từng)\b", re.IGNORECASE)
@@ -234,6 +291,8 @@ def read_location(sentence: str) -> str | None:
     fallback = None
     for pattern in (_VI_AT, _EN_AT):
         for found in pattern.finditer(sentence):
+            if _SEAT.search(sentence, max(0, found.start() - 60), found.start()):
+                continue
             text = sentence[found.end() : found.end() + 200]
             end = _LOC_END.search(text)
             venue = _trim_venue(text[: end.start()] if end else text)
@@ -263,7 +322,8 @@ def _trim_venue(text: str) -> str | None:
     first = _LOC_STOP.split(segments[0], maxsplit=1)[0].strip()
     if not first or _EVENT_WORD.match(first):
         return None
-    if not (first[0].isupper() or _VENUE.match(first) or _PLACE_PREFIX.match(first) or find_places(first)):
+    floor = first[0].isdigit() and _VENUE.search(first)  # "12th floor hall"
+    if not (first[0].isupper() or floor or _VENUE.match(first) or _PLACE_PREFIX.match(first) or find_places(first)):
         return None
     kept = [first]
     for segment in segments[1:]:

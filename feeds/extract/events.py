@@ -32,6 +32,7 @@ from feeds.extract.eventwords import (
     tense_of,
     words_of,
 )
+from feeds.extract.eventseries import RESPECTIVELY, place_before, respective_places
 from feeds.extract.eventyear import YearClue, year_clues
 from feeds.extract.places import find_places, province_of
 from feeds.models import DatePrecision, DateSource, Event, EventKind, EventStatus
@@ -57,6 +58,7 @@ class _Draft:
     evidence: dict[str, str] = field(default_factory=dict)
     location: str | None = None  # its own place in a series ("tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5)")
     named_at: int | None = None  # the sentence above that names the event of a "Thời gian: ..." or date line
+    series: bool = False  # one of several events told in one sentence
 
 
 def detect_events(
@@ -76,7 +78,11 @@ def detect_events(
         for draft in _anchors(index, known, clues[index], default):
             _add(drafts, by_dates, draft)
     if not drafts and title and sentences:  # the date is in the title only
-        return detect_events([title, *sentences], title="", published=published, published_from=published_from, url=url)
+        events = detect_events([title, *sentences], title="", published=published, published_from=published_from, url=url)
+        if events:
+            return events
+    if not drafts:
+        drafts = _lead_event(known, clues, default)
     fields = _Fields(sentences, title)
     return [_finish(draft, fields, scope, published=day) for draft, scope in zip(drafts, _scopes(drafts, len(sentences)))]
 
@@ -142,11 +148,24 @@ def _anchors(index: int, known: _Sentences, clue: YearClue, default: Tense) -> l
         name = event_name(named_in, mention)
         draft = _Draft(index, name, kind_of(mention), date, tense, {"date": sentence, "name": named_in}, named_at=named_at)
         drafts.append(draft)
+    if len(drafts) == 1 and len(drafts[0].date.days) > 1 and RESPECTIVELY.search(sentence):
+        return _share_out(drafts[0], sentence)
     if len({(d.date.start, d.date.end) for d in drafts}) == 1:
         return drafts[:1]
     for draft in drafts:  # a series: "tại TP Cần Thơ (ngày 8/5), tỉnh An Giang (ngày 10/5) và tỉnh Cà Mau (ngày 12/5)"
-        draft.location = _place_before(sentence, draft.date.span[0])
+        draft.location, draft.series = place_before(sentence, draft.date.span[0]), True
     return drafts
+
+
+def _share_out(draft: _Draft, sentence: str) -> list[_Draft]:
+    """ "organized on 22nd, 24th and 25th November at A, B and C respectively": one event per day and place."""
+    days = draft.date.days
+    places = respective_places(sentence, len(days)) or [None] * len(days)
+    return [
+        dataclasses.replace(draft, date=dataclasses.replace(draft.date, start=day, end=day, days=()), location=place,
+                            evidence=dict(draft.evidence), series=True)
+        for day, place in zip(days, places)
+    ]
 
 
 _DATE_LINE_MAX = 60  # characters: "Thứ Năm, 22nd – 25th May, 2018"
@@ -188,23 +207,45 @@ def _names_next(known: _Sentences, index: int) -> bool:
     if not _OPENING_DATE.match(known.text[index]):
         return False
     following = known.text[index + 1]
-    return known.mentions(index + 1)[0].start() == _DEFINITE.match(following).end()
+    if known.mentions(index + 1)[0].start() != _DEFINITE.match(following).end():
+        return False
+    return not find_dates(following, published=dt.date(2000, 1, 1))  # "The conference was held on 3 May 2012": its own date
 
 
-# a place right before a date in a series: "..., tỉnh An Giang (ngày 10/5)", "in Can Tho on 8 May and ..."
-_SERIES_CUT = re.compile(r"[,;:()]|\s(?:và|and|tại|ở|in|at|then|rồi)\s", re.IGNORECASE)
-_SERIES_TAIL = re.compile(r"[\s(,]*(?:(?:vào\s+)?ngày|on|vào)?[\s(]*$", re.IGNORECASE)
-_SERIES_REACH = 80
+# the lead's date for an event the body only refers back to: "Ngày 2/8/2013 tại TP.HCM, A và B giới thiệu dự án ...
+# Tới dự Hội thảo có ... Hội thảo đã diễn ra ...", "On 23 May, A and B presented ... Attending the workshop were ..."
+_LEAD_SENTENCES = 3
+_REFERS_BACK = 12
+_ATTENDING = re.compile(r"(?:tới dự|đến dự|tham dự|\bdự|attend(?:ed|ing)?|during|at)\s+(?:the\s+|buổi\s+)?$", re.IGNORECASE)
+_WENT_ON = re.compile(
+    r"\s+(?:đã\s+|đã được\s+)?(?:diễn ra|được tổ chức|kết thúc|thu hút)\b|\s+(?:was held|took place|was attended|attracted|brought together|gathered)\b",
+    re.IGNORECASE,
+)
 
 
-def _place_before(sentence: str, at: int) -> str | None:
-    window = sentence[max(0, at - _SERIES_REACH) : at]
-    window = window[: _SERIES_TAIL.search(window).start()]
-    cut = 0
-    for found in _SERIES_CUT.finditer(window):
-        cut = found.end()
-    place = window[cut:].strip()
-    return place if place and len(place.split()) <= 6 and find_places(place) else None
+def _lead_event(known: _Sentences, clues: list[YearClue], default: Tense) -> list[_Draft]:
+    """An article whose lead opens with a date but names no event, and whose body then speaks of "the workshop"
+    ("Tới dự Hội thảo", "Hội thảo đã diễn ra", "The workshop was held") without a date of its own: the lead's date
+    is that event's."""
+    lead = next((i for i in range(min(_LEAD_SENTENCES, len(known.text))) if _OPENING_DATE.match(known.text[i])), None)
+    if lead is None:
+        return []
+    clue = clues[lead]
+    dates = find_dates(known.text[lead], published=clue.reference, year=clue.year, guessed=clue.guessed)
+    if len(dates) != 1 or dates[0].precision is not DatePrecision.DAY:
+        return []
+    for index in range(lead + 1, min(len(known.text), lead + 1 + _REFERS_BACK)):
+        sentence = known.text[index]
+        for mention in known.mentions(index):
+            if _ATTENDING.search(sentence, max(0, mention.start() - 12), mention.start()) or (
+                _DEFINITE.match(sentence).end() == mention.start() and _WENT_ON.match(sentence, mention.end())
+            ):
+                if find_dates(sentence, published=clue.reference):
+                    return []  # it has a date of its own: not the lead's event
+                tense = tense_of(known.words(lead), default)
+                evidence = {"date": known.text[lead], "name": sentence}
+                return [_Draft(lead, mention.group(), kind_of(mention), dates[0], tense, evidence)]  # a fuller name later
+    return []
 
 
 class _Sentences:
@@ -320,6 +361,8 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         location, location_sentence = draft.location, draft.evidence["date"]
     organizers, organizer_sentence = fields.first(eventfields.read_organizers, scope)
     participants, participant_sentence = fields.first(eventfields.read_participants, scope)
+    if draft.series and participant_sentence and _TOTAL.search(participant_sentence):
+        participants, participant_sentence = None, None  # "more than 160 participants in total": the series', not this one's
     for key, sentence in (("location", location_sentence), ("organizers", organizer_sentence), ("participants", participant_sentence)):
         if sentence:
             evidence[key] = sentence
@@ -341,6 +384,9 @@ def _finish(draft: _Draft, fields: _Fields, scope: list[int], *, published: dt.d
         evidence=tuple(evidence.items()),
         day_part=date.day_part if date.time_of_day is None else None,
     )
+
+
+_TOTAL = re.compile(r"\b(?:in total|total of|altogether|tổng cộng|tổng số|tổng)\b", re.IGNORECASE)
 
 
 def _province(location: str | None, date_sentence: str, published: dt.date) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from feeds.extract.eventdates import Tense
+from feeds.extract.eventseries import RESPECTIVELY
 from feeds.models import EventKind
 
 # "The Steering Committee met on 11 June", "the Board convened in Hanoi": a body meeting, told by its verb
@@ -78,11 +79,13 @@ def _first_words(alternatives: str) -> set[str]:
     return words
 
 
-FIRST_WORDS = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
+_FIRST = frozenset(w for _, words in _KIND_WORDS for w in _first_words(words)) | {
     "launching", "launched", "kickoff", "roundtable", "awards", "visited", "visits", *MEETING_VERBS}
+# "Workshops on industrial symbiosis were organized on 22nd, 24th and 25th November ... respectively": a plural
+FIRST_WORDS = _FIRST | {f"{w}s" for w in _FIRST if w.isascii() and not w.endswith("s")}
 WORD_AT = {word: re.compile(rf"(?<!\w){re.escape(word)}(?!\w)") for word in FIRST_WORDS}
 KIND = re.compile(
-    "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
+    "|".join(rf"(?P<k{i}>(?<![\w-])(?:{words})(?:(?<=[a-z])s)?(?![\w-]))" for i, (_, words) in enumerate(_KIND_WORDS)),
     re.IGNORECASE,
 )
 # "các hội thảo", "3 Hội thảo nhỏ", "Trung tâm Hội nghị Ariyana", "Báo cáo khảo sát": not an event's own word.
@@ -103,10 +106,11 @@ EVENT_VERB = _Phrases(
 )
 _VI_NAME_STOP = re.compile(
     r"[,.;:!?()]|\s(?=(?:đã|được|sẽ|dự kiến|do|tại|ở|vào|diễn ra|tổ chức|từ ngày|ngày|trong\s+(?:\d|hai|ba|bốn|năm|các|ngày|tháng|thời gian|khuôn khổ|khi|đó)|nhằm|với sự|với|là|có|thu hút"
-    r"|vừa|đang|lần này|lần tới|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm)\b)"
+    r"|vừa|đang|lần này|lần tới|này|nói trên|trên|cùng|cho|để|sáng|chiều|tối|khai mạc|và các|của các|kéo dài|gồm|về phía)\b)"
 )
 _EN_NAME_STOP = re.compile(
-    r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between|with|on\s+\d"
+    r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between"
+    r"|with(?!\s+the\s+(?:theme|topic|title))|on\s+\d"
     r"|in\s+(?:[A-ZĐ]\w+\s+)?(?:City|Province)\b|in\s+(?:Hanoi|Ha Noi|Da Nang|Ho Chi Minh|Hue|Can Tho|Hai Phong)"
     r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought"
     r"|opened|opens|closed|closes|began|begins|ended|ends|kicked|starts|started)\b)"
@@ -114,7 +118,9 @@ _EN_NAME_STOP = re.compile(
 _OPEN_QUOTE = re.compile(r"[\"“]")
 _CLOSE_QUOTE = re.compile(r"[\"”]")
 _EN_LEFT = re.compile(r"(?:(?:[A-Z][\w'&-]*|\d{4}|of|and|on|for)\s+){0,8}$")
-_EN_DESCRIBED = re.compile(r"\b(?:a|an|the|its|their)\s+(?P<words>(?:[a-z][\w-]*\s+){1,3})$")
+_EN_DESCRIBED = re.compile(
+    r"\b(?:a|an|the|its|their)\s+(?P<words>(?:(?!(?:of|the|a|an|and|or|for|to|in|on|at|with|by)\s)[a-z][\w-]*\s+){1,3})$"
+)
 _MAX_NAME = 160
 
 _ANNOUNCE = _Phrases(
@@ -144,15 +150,12 @@ def mentions_at(sentence: str, positions: list[int]) -> list[re.Match[str]]:
         generic = _GENERIC_BEFORE.search(sentence, max(0, start - 32), start) if mention else None
         if generic is not None and generic.group().strip().lower() in ("các", "những"):
             if series is None:  # looked up once per sentence (keeps many "các hội thảo" linear)
-                series = _SERIES.search(sentence) is not None
+                series = RESPECTIVELY.search(sentence) is not None  # "Các hội thảo sẽ lần lượt diễn ra tại A (ngày 4/3), ..."
             generic = None if series else generic
         if mention and generic is None:
             found.append(mention)
     return found
 
-
-# "Các hội thảo sẽ lần lượt diễn ra tại A (ngày 4/3), B (ngày 6/3)": the plural names a series of events
-_SERIES = re.compile(r"\b(?:lần lượt|respectively)\b", re.IGNORECASE)
 
 
 def tense_of(words: list[str], default: Tense) -> Tense:
