@@ -221,3 +221,57 @@ def test_organizers_as_real_news_names_them(sentence, organizers):
     from feeds.extract.eventfields import read_organizers
 
     assert read_organizers(sentence) == organizers
+
+
+# --------------------------------------------------------------------------- more of how news dates things
+
+
+def test_yesterday_is_the_day_before_the_page_and_only_when_the_page_is_dated():
+    (event,) = _events("Chiều qua, tại Hà Nội, Bộ Tài nguyên và Môi trường tổ chức lễ phát động hưởng ứng Ngày Môi trường thế giới.",
+                       published=dt.datetime(2019, 6, 20, 9, tzinfo=VN))
+    assert (event.start, event.day_part) == (D(2019, 6, 19), "afternoon")
+    english = _events("Yesterday, the Vietnam Cleaner Production Centre hosted a webinar on circular economy.",
+                      published=dt.datetime(2019, 6, 20, 9, tzinfo=VN), language=Language.EN)
+    assert [(e.start, e.organizers) for e in english] == [(D(2019, 6, 19), ("Vietnam Cleaner Production Centre",))]
+    from feeds.models import DateSource
+
+    undated = extract("Sáng nay, VNCPC tổ chức hội thảo tại Hà Nội.", language=Language.VI,
+                      published=dt.datetime(2026, 12, 1, tzinfo=VN), published_from=DateSource.FIRST_SEEN)
+    assert undated.events == ()  # "today" of a page first seen today is no date
+
+
+def test_an_english_month_before_a_day_range():
+    (event,) = _events("The workshop took place on June 5-7, 2019 in Hanoi, gathering over 120 participants.", language=Language.EN)
+    assert (event.start, event.end, event.participants) == (D(2019, 6, 5), D(2019, 6, 7), 120)
+
+
+def test_a_named_days_date_is_not_the_events_when_the_event_has_its_own():
+    (event,) = _events("Hưởng ứng Ngày Môi trường thế giới 5/6, sáng 3/6, VNCPC tổ chức lễ mít tinh tại Hà Nội.",
+                       published=dt.datetime(2019, 6, 20, tzinfo=VN))
+    assert event.start == D(2019, 6, 3)
+    (alone,) = _events("Lễ mít tinh hưởng ứng Ngày Môi trường thế giới 5/6 được tổ chức tại Hà Nội.",
+                       published=dt.datetime(2019, 6, 20, tzinfo=VN))
+    assert alone.start == D(2019, 6, 5)
+
+
+def test_an_announcement_of_the_last_weeks_is_this_years():
+    events = _events("Chiều 12/6, Ban tổ chức họp báo công bố Diễn đàn Kinh tế tuần hoàn sẽ diễn ra ngày 28/6 tại Hà Nội.",
+                     published=dt.datetime(2019, 6, 20, tzinfo=VN))
+    assert [e.start for e in events] == [D(2019, 6, 12), D(2019, 6, 28)]
+
+
+def test_a_week_long_event_is_not_a_ceremony():
+    events = _events("Trong khuôn khổ Tuần lễ Năng lượng, ngày 18/6, VNCPC phối hợp với GIZ tổ chức khóa tập huấn tại Đà Nẵng. "
+                     "Tuần lễ diễn ra từ ngày 17 đến 21/6.", published=dt.datetime(2019, 6, 25, tzinfo=VN))
+    assert [(e.kind, e.start) for e in events] == [(EventKind.TRAINING, D(2019, 6, 18)), (EventKind.OTHER, D(2019, 6, 17))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lớp bồi dưỡng kiến thức về kinh tế tuần hoàn diễn ra từ 12 - 14/6 tại Cần Thơ với hơn 50 học viên.",
+        "Đoàn công tác của UNIDO đã có chuyến làm việc tại tỉnh Ninh Bình ngày 3/6.",
+    ],
+)
+def test_more_vietnamese_event_words(text):
+    assert len(_events(text, published=dt.datetime(2019, 6, 20, tzinfo=VN))) == 1

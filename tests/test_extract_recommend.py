@@ -249,3 +249,19 @@ def test_english_ordinals_may_end_with_a_colon():
 )
 def test_tables_of_contents_lists_of_documents_and_requirements_are_not_recommendations(text):
     assert texts(text) == []
+
+
+def test_ordinal_words_that_advise_count_without_an_introduction():
+    advice = ("Các chuyên gia phân tích nhiều vấn đề.\n\nThứ nhất, cần hoàn thiện khung pháp lý về tái chế.\n"
+              "Thứ hai, cần có cơ chế ưu đãi tín dụng xanh.\nThứ ba, tăng cường truyền thông.")
+    assert [r.label for r in find_recommendations(advice)] == ["Thứ nhất,", "Thứ hai,", "Thứ ba,"]
+    reasons = "Việt Nam có nhiều lợi thế.\n\nThứ nhất, Việt Nam có nguồn lao động dồi dào.\nThứ hai, vị trí địa lý thuận lợi."
+    assert find_recommendations(reasons) == []
+
+
+@pytest.mark.parametrize(
+    "intro",
+    ["Dự án cần đạt được các mục tiêu sau:", "The project should reach the following targets:"],
+)
+def test_a_list_of_objectives_is_not_advice(intro):
+    assert texts(f"{intro}\n- Giảm 20% lượng nước tiêu thụ\n- Giảm 15% điện năng") == []

@@ -162,18 +162,29 @@ _TIME = re.compile(
 _PARTS = {"sáng": "morning", "trưa": "noon", "chiều": "afternoon", "tối": "evening", "đêm": "evening",
           "morning": "morning", "afternoon": "afternoon", "evening": "evening"}
 TODAY = re.compile(r"\b(?:(sáng|chiều|tối|trưa) nay|hôm nay|today|this (morning|afternoon|evening))\b", re.IGNORECASE)
+YESTERDAY = re.compile(r"\b(?:(sáng|chiều|tối|trưa) qua|hôm qua|yesterday(?: (morning|afternoon|evening))?)\b", re.IGNORECASE)
 _EN_PART = re.compile(r"\b(morning|afternoon|evening)\s+of\s+$", re.IGNORECASE)
 _LOOKBACK = 90
+# a named day right before its date: "Ngày Môi trường thế giới 5/6", "World Environment Day (5 June)"
+_OBSERVANCE = re.compile(r"(?:\b(?-i:Ngày)(?:\s+[^\W\d_]+){1,5}|\b(?-i:[A-Z]\w*)\s+(?-i:Day))\s*[(,]?\s*(?:ngày\s+)?$", re.IGNORECASE)
+_EN_MONTH_JUST_BEFORE = re.compile(rf"\b(?-i:{_EN_MONTH_AHEAD})\.?\s+$")
 
 
 def find_dates(
-    sentence: str, *, published: dt.date, tense: Tense = Tense.UNKNOWN, year: int | None = None, guessed: bool = False
+    sentence: str,
+    *,
+    published: dt.date,
+    tense: Tense = Tense.UNKNOWN,
+    year: int | None = None,
+    guessed: bool = False,
+    exact: bool = True,
 ) -> list[DateMention]:
     """Event date expressions in ``sentence``, left to right. Never raises.
 
     A date written without a year takes ``year`` when the article's own words fix one, else the
     occurrence nearest ``published`` (see :func:`_infer_year`); ``guessed`` says that ``published``
     is only when the page was first seen, so such a year is a guess (``DateMention.year_guessed``).
+    "Today" and "yesterday" are read only when ``published`` is the page's own day (``exact``).
     """
     context = _YearContext(published, year, guessed)
     found: list[DateMention] = []
@@ -192,13 +203,22 @@ def find_dates(
             if mention is not None:
                 found.append(mention)
                 bisect.insort(taken, mention.span)
-    if not found:
-        today = TODAY.search(sentence)
-        if today:  # "Sáng nay, tại Hà Nội, ..." with no date written: the day of publication
-            word = today.group(1) or today.group(2)
-            part = _PARTS.get(word.lower()) if word else None
-            found.append(DateMention(published, published, DatePrecision.DAY, True, None, part, today.span(), guessed))
+    if not found and exact and not guessed:
+        found.extend(_relative_day(sentence, published))
+    if len(found) > 1:  # "Hưởng ứng Ngày Môi trường thế giới 5/6, sáng 3/6, ...": the day's calendar date is no event's
+        found = [m for m in found if not _OBSERVANCE.search(sentence, max(0, m.span[0] - 60), m.span[0])] or found
     return sorted(found, key=lambda m: m.span)
+
+
+def _relative_day(sentence: str, published: dt.date) -> list[DateMention]:
+    """ "Sáng nay, tại Hà Nội, ..." / "Yesterday, ..." with no date written: the day of publication, or the one before."""
+    for pattern, day in ((TODAY, published), (YESTERDAY, published - dt.timedelta(days=1))):
+        found = pattern.search(sentence)
+        if found:
+            word = found.group(1) or found.group(2)
+            part = _PARTS.get(word.lower()) if word else None
+            return [DateMention(day, day, DatePrecision.DAY, True, None, part, found.span())]
+    return []
 
 
 # "BANGKOK, 18 October 2023 – ...", "HÀ NỘI, ngày 5/6 - ...": a press release's dateline dates the
@@ -281,6 +301,8 @@ def _starts_clean(sentence: str, at: int) -> bool:
 def _read_vi_day(m: re.Match[str], sentence: str) -> tuple[_Parts, int] | None:
     if not _starts_clean(sentence, m.start()) or not 1 <= int(m["d1"]) <= 31:
         return None
+    if _EN_MONTH_JUST_BEFORE.search(sentence, max(0, m.start() - 12), m.start()):
+        return None  # "June 5-7, 2019" is days 5 to 7 of June (read in English), not 5 July
     g = m.groupdict()
     m1, m2 = _int(g["m1"]) or _vi_month(g["mt1"]), _int(g["m2"]) or _vi_month(g["mt2"])
     y1, y2 = _year(g["y1"] or g["yt1"]), _year(g["y2"] or g["yt2"]) or _int(g["y3"])
@@ -411,6 +433,7 @@ def _month_range(p: _Parts, context: _YearContext, tense: Tense) -> tuple[dt.dat
 
 
 _UNKNOWN_TENSE_FUTURE_DAYS = 60
+_ANNOUNCED_RECENTLY_DAYS = 30
 
 
 def _infer_year(make, published: dt.date, tense: Tense) -> dt.date:
@@ -422,8 +445,8 @@ def _infer_year(make, published: dt.date, tense: Tense) -> dt.date:
     this_year = _safe(make, published.year)
     past = this_year if this_year <= published else _safe(make, published.year - 1)
     future = this_year if this_year > published else _safe(make, published.year + 1)
-    if tense is Tense.ANNOUNCEMENT:
-        return this_year if this_year >= published else future
+    if tense is Tense.ANNOUNCEMENT:  # ... but a day of the last weeks is not a year away ("Chiều 12/6, ... sẽ diễn ra ngày 28/6")
+        return this_year if (published - this_year).days <= _ANNOUNCED_RECENTLY_DAYS else future
     if tense is Tense.REPORT:
         return past
     ahead, behind = (future - published).days, (published - past).days

@@ -164,7 +164,7 @@ _LEADING_ADVERBIAL = re.compile(
     r"^(?:ngày|sáng|chiều|tối|trưa|hôm|từ|trong|vào|tại|ở|nhân|nhằm|để|tiếp theo|tiếp đó|vừa qua|mới đây|tuần|tháng|năm"
     r"|sau đó|trước đó|được|với sự|dưới sự|thực hiện|theo|hưởng ứng|cũng|đồng thời|bên cạnh|ngoài ra|qua đó|như vậy"
     r"|on|in|at|from|during|last|this|next|earlier|recently|between|following|later|with|under|as part|thanks|within"
-    r"|also|meanwhile|furthermore|besides|đây|đó|this|it|these|those)\b",
+    r"|also|meanwhile|furthermore|besides|đây|đó|this|it|these|those|yesterday|today|tomorrow)\b",
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from feeds.extract import eventfields
 from feeds.extract.eventdates import TODAY as _TODAY
+from feeds.extract.eventdates import YESTERDAY as _YESTERDAY
 from feeds.extract.eventdates import DateMention, Tense, find_dates
 from feeds.extract.eventwords import (
     ANNOUNCING_TITLE,
@@ -103,8 +104,11 @@ def _scopes(drafts: list[_Draft], count: int) -> list[list[int]]:
 
 
 def _says_today(sentence: str) -> bool:
-    """ "Sáng nay", "hôm nay", "today", "this morning" (plain substring tests first: most sentences say none)."""
-    return ("nay" in sentence or "oday" in sentence or "his " in sentence) and _TODAY.search(sentence) is not None
+    """ "Sáng nay", "hôm nay", "today", "this morning", "hôm qua", "yesterday" (plain substring tests first: most
+    sentences say none)."""
+    if ("nay" in sentence or "oday" in sentence or "his " in sentence) and _TODAY.search(sentence) is not None:
+        return True
+    return ("qua" in sentence or "esterday" in sentence) and _YESTERDAY.search(sentence) is not None
 
 
 def _add(drafts: list[_Draft], by_dates: dict[tuple[dt.date, dt.date], _Draft], draft: _Draft) -> None:
@@ -138,7 +142,7 @@ def _anchors(index: int, known: _Sentences, clue: YearClue, default: Tense) -> l
     if not own:
         return []
     tense = tense_of(known.words(index), default)
-    dates = find_dates(sentence, published=clue.reference, tense=tense, year=clue.year, guessed=clue.guessed)
+    dates = find_dates(sentence, published=clue.reference, tense=tense, year=clue.year, guessed=clue.guessed, exact=clue.exact)
     drafts = []
     starts = [m.start() for m in own]
     for date in dates:
@@ -179,7 +183,7 @@ def _is_date_line(known: _Sentences, index: int, clue: YearClue) -> bool:
     sentence = known.text[index]
     if len(sentence) > _DATE_LINE_MAX:
         return False
-    dates = find_dates(sentence, published=clue.reference, year=clue.year, guessed=clue.guessed)
+    dates = find_dates(sentence, published=clue.reference, year=clue.year, guessed=clue.guessed, exact=clue.exact)
     if len(dates) != 1 or sentence[dates[0].span[1] :].strip(" .,;:)–-"):
         return False
     if _LEFT_OF_DATE.fullmatch(sentence, 0, dates[0].span[0]) is None:
@@ -231,7 +235,7 @@ def _lead_event(known: _Sentences, clues: list[YearClue], default: Tense) -> lis
     if lead is None:
         return []
     clue = clues[lead]
-    dates = find_dates(known.text[lead], published=clue.reference, year=clue.year, guessed=clue.guessed)
+    dates = find_dates(known.text[lead], published=clue.reference, year=clue.year, guessed=clue.guessed, exact=clue.exact)
     if len(dates) != 1 or dates[0].precision is not DatePrecision.DAY:
         return []
     for index in range(lead + 1, min(len(known.text), lead + 1 + _REFERS_BACK)):

@@ -22,20 +22,21 @@ _MET = "|".join(
 _PASSIVE = re.compile(r"\b(?:was|were|been|be|being|are|is)\s+$", re.IGNORECASE)
 _KIND_WORDS: tuple[tuple[EventKind, str], ...] = (
     (EventKind.LAUNCH, r"lễ ra mắt|lễ khởi động|ra mắt|khởi động dự án|launch(?:ing|ed)?(?: event| ceremony)?|kick-?off(?: meeting| workshop| event)?|inception workshop"),
-    (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|training(?: course| workshop| programme| session)?|course"),
+    (EventKind.TRAINING, r"khóa tập huấn|lớp tập huấn|khóa đào tạo|lớp đào tạo|khóa học|tập huấn|lớp bồi dưỡng|khóa bồi dưỡng"
+                         r"|training(?: course| workshop| programme| session)?|course"),
     (EventKind.CONFERENCE, r"hội nghị|conference|round ?table|summit|congress|symposium"),
     (EventKind.WORKSHOP, r"hội thảo|tọa đàm|workshop|seminar|webinar|consultation meeting"),
     (EventKind.FORUM, r"diễn đàn|forum"),
     (EventKind.EXHIBITION, r"triển lãm|hội chợ|exhibition|expo|trade fair|fair"),
     (EventKind.SURVEY, r"chuyến khảo sát|đoàn khảo sát|khảo sát thực tế|khảo sát|chuyến thăm|tham quan|thăm quan|study tour|field (?:trip|visit)|site visit|survey mission|visit(?:ed|s)?"
                        # "đã đón đoàn ... đến thăm và làm việc", "35 delegates visited two suppliers": a visit told by its verb
-                       r"|đón đoàn|đến thăm(?: và làm việc)?"),
+                       r"|đón đoàn|đến thăm(?: và làm việc)?|chuyến công tác|chuyến làm việc|đoàn công tác"),
     (EventKind.CEREMONY, r"buổi lễ|lễ|ceremony|award(?:s)? ceremony"),
     (EventKind.MEETING, r"cuộc họp|phiên họp|buổi họp|họp báo|họp|buổi làm việc|đối thoại|meeting|press conference|dialogue"
                         # "buổi báo cáo tổng kết", "buổi giao lưu": "buổi" (a session) names an event by what is done there
                         r"|buổi (?:báo cáo|tổng kết|gặp mặt|gặp gỡ|giao lưu|giới thiệu|chia sẻ|trao đổi|thảo luận|nói chuyện|sinh hoạt)"
                         rf"|{_MET}"),
-    (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội|sự kiện|event"),
+    (EventKind.OTHER, r"hội thi|cuộc thi|competition|contest|festival|lễ hội|sự kiện|event|tuần lễ"),
 )
 WORD = re.compile(r"\w+")
 
@@ -90,7 +91,7 @@ KIND = re.compile(
 )
 # "các hội thảo", "3 Hội thảo nhỏ", "Trung tâm Hội nghị Ariyana", "Báo cáo khảo sát": not an event's own word.
 _GENERIC_BEFORE = re.compile(
-    r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|ban|trung tâm|cung|nhà|hội trường|khu|phòng"
+    r"(?:\b(?:các|những|nhiều|mỗi|từng|several|many|other|previous|ban|trung tâm|cung|nhà|hội trường|khu|phòng|tuần"
     r"|báo cáo|kết quả|phiếu|tài liệu|report|results of(?: the)?|\w+s'|khuôn khổ|bên lề|khuôn khổ của"
     r"|framework of(?: the)?|sidelines of(?: the)?|during the"
     # "Trung tâm Hội nghị triển lãm Bình Dương", "Cung Triển lãm và Hội chợ": a venue's name

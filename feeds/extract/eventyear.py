@@ -26,6 +26,7 @@ class YearClue:
     reference: dt.date  # the nearest occurrence around this day is taken
     year: int | None = None  # ... unless a year is fixed outright
     guessed: bool = False  # the reference is only when the page was first seen
+    exact: bool = True  # the reference is the page's own day ("hôm nay" may be read against it)
 
 
 _YEARISH = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
@@ -43,9 +44,10 @@ def year_clues(
     """One clue per sentence (see the module's docstring for the order)."""
     if published_from is DateSource.PAGE:
         return [YearClue(published)] * len(sentences)
-    fallback = _from_url(url) or YearClue(published, guessed=published_from is DateSource.FIRST_SEEN)
+    first_seen = published_from is DateSource.FIRST_SEEN
+    fallback = _from_url(url) or YearClue(published, guessed=first_seen, exact=not first_seen)
     own = _own_years(sentences, published)
-    return [fallback if year is None else YearClue(published, year) for year in own]
+    return [fallback if year is None else YearClue(published, year, exact=False) for year in own]
 
 
 def _from_url(url: str) -> YearClue | None:
@@ -54,8 +56,8 @@ def _from_url(url: str) -> YearClue | None:
         return None
     year, month, day = found
     if month is None:
-        return YearClue(dt.date(year, 12, 31), year)
-    return YearClue(dt.date(year, month, day or monthrange(year, month)[1]))
+        return YearClue(dt.date(year, 12, 31), year, exact=False)
+    return YearClue(dt.date(year, month, day or monthrange(year, month)[1]), exact=day is not None)
 
 
 def _own_years(sentences: list[str], seen: dt.date) -> list[int | None]:

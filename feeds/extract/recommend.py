@@ -64,6 +64,12 @@ _REQUIREMENT = re.compile(
     r"|đơn vị dự thầu|chào giá|báo giá|điều kiện|tiêu chí|yêu cầu đối với|thủ tục",
     re.IGNORECASE,
 )
+# "Dự án cần đạt được các mục tiêu sau:", "the following objectives": what is aimed at or found, not advice
+_NOT_ADVICE = re.compile(
+    r"\b(?:các|những)\s+(?:mục tiêu|chỉ tiêu|kết quả|hoạt động|nội dung chính)\s+(?:sau|như sau|dưới đây|chính|cụ thể)"
+    r"|\bfollowing\s+(?:objectives|targets|goals|aims|results|achievements|activities|topics)\b",
+    re.IGNORECASE,
+)
 # "Chương 2. Các giải pháp": an outline's heading, not an introduction.
 _OUTLINE_HEADING = re.compile(r"^(?:chương|phần|mục|chapter|part|section|module)\s+(?:\d+|[ivxlc]+)\b", re.IGNORECASE)
 _HEADING_WORDS = 12  # syllables: "Giải pháp phát triển bền vững ngành thủy sản về môi trường"
@@ -95,7 +101,7 @@ def find_recommendations(text: str, title: str = "") -> list[Recommendation]:
     """
     found: list[Recommendation] = []
     for intro, items in _lists(text, title):
-        if _is_recommendation_intro(intro):
+        if _is_recommendation_intro(intro) or _advises_itself(items):
             for item in items:
                 found.append(Recommendation(len(found) + 1, item.text, tuple(item.sub_items), item.label))
             continue
@@ -104,6 +110,17 @@ def find_recommendations(text: str, title: str = "") -> list[Recommendation]:
                 if texts and _is_recommendation_intro(section_intro):
                     found.extend(Recommendation(len(found) + n, t, (), "") for n, t in enumerate(texts, start=1))
     return found
+
+
+# "Thứ nhất, cần hoàn thiện ...; Thứ hai, cần có ...": ordinal words whose items themselves advise
+_MODAL = re.compile(r"\b(?:cần|phải|nên|đề nghị|kiến nghị|should|must|needs? to|ought to)\b", re.IGNORECASE)
+
+
+def _advises_itself(items: list[_Item]) -> bool:
+    """An ordinal-word list ("Thứ nhất, ...", "First, ...") most of whose items say what should be done."""
+    if len(items) < 2 or items[0].kind != "word":
+        return False
+    return 2 * sum(1 for item in items if _MODAL.search(item.text)) > len(items)
 
 
 def _is_recommendation_intro(intro: str) -> bool:
@@ -117,7 +134,7 @@ def _is_recommendation_intro(intro: str) -> bool:
     heading = len(last.split()) <= _HEADING_WORDS and not last.endswith((".", "!", "?", ";", ","))
     if not (last.endswith(":") or heading) or _WEAK_TRIGGER.search(last) is None:
         return False
-    return not (_DONE.search(last) or _REQUIREMENT.search(last))
+    return not (_DONE.search(last) or _REQUIREMENT.search(last) or _NOT_ADVICE.search(last))
 
 
 def _lists(text: str, title: str = "") -> list[tuple[str, list[_Item]]]:
