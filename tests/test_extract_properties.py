@@ -1,13 +1,16 @@
 """Properties: no text makes extraction raise, and big or deeply nested inputs stay cheap.
 
 Every stage is called directly (``extract`` itself guards each stage, so it could hide a bug);
-the size tests rely on the pytest timeout, never on measured times (see bench/bench_extract.py).
+the size tests rely on the pytest timeout (a generous guard, never a measured time: see
+bench/bench_extract.py) or count the Python calls extraction makes as an article doubles.
 """
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
 import logging
+import pstats
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
@@ -19,7 +22,7 @@ from feeds.extract.eventdates import Tense, find_dates
 from feeds.extract.eventfields import read_location, read_organizers, read_participants
 from feeds.extract.events import detect_events
 from feeds.extract.extractor import _normalized, extract
-from feeds.models import Extraction, Language
+from feeds.models import DateSource, Extraction, Language
 from feeds.extract.places import find_places
 from feeds.extract.recommend import find_recommendations
 from feeds.extract.summary import MAX_CHARS, summarize
@@ -134,6 +137,18 @@ ADVERSARIAL = [
     "Hội thảo ngày 5 tháng" + " mười" * 8_000,
     "sáp nhập" + " x" * 20_000 + " từ ngày 1/7/2025, hội thảo",
     "The meeting was convened by VNCPC" + " and" * 20_000 + " attended by 5.",
+    # the rules for real articles: lists shared out "respectively", headings, openings, named days, closing days
+    "Workshops were held on 22nd, 24th and 25th November at " + "A, " * 20_000 + "B respectively.",
+    "Workshops were held on 2, 4 and 5 June " + "at A " * 20_000 + "respectively.",
+    "Các lớp lần lượt vào các ngày " + ", ".join(str(i % 28 + 1) for i in range(8_000)) + "/5 tại A, B.",
+    "Góp ý như sau:\n\n" + "1. Định hướng chung\n\nĐoạn văn.\n\n– Ý một.\n\n" * 3_000,
+    "Năm 2018, " * 10_000 + "ngày 5/6 hội thảo.",
+    "Hưởng ứng Ngày Môi trường thế giới 5/6, " * 3_000 + "sáng 3/6, VNCPC tổ chức lễ mít tinh.",
+    "Hội thảo khai mạc ngày 16/9. " + "Hội thảo sẽ kết thúc vào ngày 18/9. " * 5_000,
+    "Thứ nhất, cần làm.\n" * 10_000,
+    "On the morning of June 27, at the 12th floor hall, " + "building B, " * 10_000 + "Hanoi, the institute held a conference.",
+    "Ngày 5/6, VNCPC tổ chức hội thảo với sự phối hợp của " + "Sở Công Thương, " * 10_000 + "UBND tỉnh.",
+    "22nd – 25th May, 2018\n\n" * 5_000,
 ]
 
 
@@ -172,3 +187,42 @@ def test_thousands_of_distinct_events_and_their_double():
     published = dt.datetime(2030, 1, 1, tzinfo=VN)
     assert len(extract(article(2000), language=Language.VI, published=published).events) == 2000
     assert len(extract(article(4000), language=Language.VI, published=published).events) == 4000
+
+
+# --------------------------------------------------------------------------- work, counted rather than timed
+
+
+def _calls(run) -> int:
+    """Python function calls made by ``run()``: a measure of work that does not depend on the machine's speed."""
+    profile = cProfile.Profile()
+    profile.runcall(run)
+    return pstats.Stats(profile).total_calls
+
+
+def _real_article(copies: int) -> str:
+    """An article made of the forms real news uses, repeated: every rule for real text gets work to do."""
+    block = (
+        "Trong hai ngày 20 và 21/6 năm 2018, VNCPC đã tổ chức hội thảo khởi động dự án “Khu công nghiệp sinh thái” "
+        "tại Khu Công nghệ cao Tp.HCM. Hội thảo khởi động dự án được tổ chức tại Tp.HCM ngày 20/6.\n\n"
+        "Workshops were organized on 22nd, 24th and 25th November at Deep C (Hai Phong), Hiep Phuoc IP (Ho Chi Minh city) "
+        "and Amata IP (Dong Nai) respectively. Theo kế hoạch, hội thảo sẽ kết thúc vào ngày 18-9.\n\n"
+        "Kick-off Meeting in Hanoi\n\n22nd – 25th May, 2018\n\n"
+        "VCCI có các ý kiến như sau:\n\n  1. Định hướng bảo vệ môi trường\n\nQuy định này cần xem xét:\n\n"
+        "– Tần suất quan trắc chưa phù hợp.\n\nThứ nhất, cần hoàn thiện khung pháp lý.\nThứ hai, cần có tín dụng xanh.\n\n"
+        "Năm 2022, Bộ giao nhiệm vụ. Trong buổi báo cáo tổng kết tại Bộ Công Thương được tổ chức ngày 24/12, tài liệu được "
+        "đánh giá cao. Nghị định 82-CP ban hành ngày 22/5/2018 và Kế hoạch số 1048/KH-SCT ngày 15/3/2018.\n\n"
+    )
+    return block * copies
+
+
+@pytest.mark.parametrize("source", [DateSource.PAGE, DateSource.FIRST_SEEN])
+def test_extraction_work_grows_linearly_with_a_real_article(source):
+    published = dt.datetime(2026, 12, 1, tzinfo=VN)
+
+    def run(copies):
+        return lambda: extract(_real_article(copies), language=Language.VI, published=published, published_from=source,
+                               url="https://vncpc.org/2018/05/bai-viet/")
+
+    extract(_real_article(1), language=Language.VI, published=published)  # warm the caches (gazetteer, regexes)
+    single, double, quadruple = _calls(run(100)), _calls(run(200)), _calls(run(400))
+    assert double <= 2.2 * single and quadruple <= 2.2 * double, (single, double, quadruple)

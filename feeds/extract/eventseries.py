@@ -37,6 +37,8 @@ _AT = re.compile(r"(?<![\w-])(?:tại|ở|at|in)\s+", re.IGNORECASE)
 _LIST_END = re.compile(r"[.;:]\s|\s(?:lần lượt|respectively|vào|on|from|với|with|nhằm|to)\b|$", re.IGNORECASE)
 _JOIN = re.compile(r"\s*,\s*(?:and|và)\s+|\s+(?:and|và)\s+|\s*,\s*", re.IGNORECASE)
 _MAX_PLACE_WORDS = 8
+_LIST_REACH = 300  # characters of a place list around "lần lượt" / "respectively"
+_CANDIDATES = 6  # the "tại/at/in" nearest it that may open the list (keeps this linear)
 
 
 def respective_places(sentence: str, count: int) -> list[str] | None:
@@ -44,9 +46,11 @@ def respective_places(sentence: str, count: int) -> list[str] | None:
     series = RESPECTIVELY.search(sentence)
     if series is None or count < 2:
         return None
-    for found in reversed(list(_AT.finditer(sentence))):
-        end = _LIST_END.search(sentence, found.end())
-        places = _split(sentence[found.end() : end.start()])
+    window = (max(0, series.start() - _LIST_REACH), min(len(sentence), series.end() + _LIST_REACH))
+    for found in list(_AT.finditer(sentence, *window))[-_CANDIDATES:][::-1]:
+        reach = min(len(sentence), found.end() + _LIST_REACH)
+        end = _LIST_END.search(sentence, found.end(), reach)
+        places = _split(sentence[found.end() : end.start() if end else reach])
         if len(places) == count and all(p and len(p.split()) <= _MAX_PLACE_WORDS and (p[0].isupper() or find_places(p)) for p in places):
             return places
     return None
