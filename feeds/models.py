@@ -148,6 +148,7 @@ class DateSource(StrEnum):
 
     PAGE = "page"  # the article page's own stamp or metadata
     LISTING = "listing"  # the date printed next to its link on a listing page
+    URL = "url"  # the date its URL is filed under ("/2018/05/": the 1st of that month)
     FIRST_SEEN = "first_seen"  # nothing dated the page: when the scraper first saw it
 
 
@@ -217,6 +218,13 @@ class Article:
     categories: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
     extraction: Extraction = field(default_factory=Extraction)
+    published_from: DateSource = DateSource.PAGE  # FIRST_SEEN exactly when ``date_is_guess``
+
+    def __post_init__(self) -> None:
+        if self.date_is_guess != (self.published_from is DateSource.FIRST_SEEN):  # either one says it: both do
+            guess = self.date_is_guess or self.published_from is DateSource.FIRST_SEEN
+            object.__setattr__(self, "date_is_guess", guess)
+            object.__setattr__(self, "published_from", DateSource.FIRST_SEEN if guess else self.published_from)
 
 
 @dataclass(frozen=True, slots=True)

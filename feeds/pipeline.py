@@ -16,15 +16,16 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from feeds import dates, extract, scrape, text
+from feeds import dating, extract, scrape, text
 from feeds.errors import FetchError, RobotsDisallowed, ScrapeError, StoreError, UnsafeTarget
 from feeds.fetch import Fetcher
 from feeds.models import (
+    DEFAULT_TIMEZONE,
     Article,
-    DateSource,
     Listing,
     ListingItem,
     Page,
@@ -287,11 +288,7 @@ def _scrape_article(run: _Run, page: Page, item: ListingItem, now: dt.datetime) 
         run.scrape_errors.append(str(exc))
         log.warning("article scrape failed source=%s url=%s error=%s", source.id, item.url, exc)
         return None
-    if article.date_is_guess and item.date_text:
-        listed = dates.parse_datetime(item.date_text, source.tz)
-        if listed is not None:
-            article = dataclasses.replace(article, published=listed, date_is_guess=False)
-    return with_extraction(article)
+    return with_extraction(dating.dated(article, listed=item.date_text, tz=source.tz, now=now))
 
 
 def with_extraction(article: Article) -> Article:
@@ -303,7 +300,7 @@ def with_extraction(article: Article) -> Article:
             published=article.published,
             title=article.title,
             url=article.url,
-            published_from=DateSource.FIRST_SEEN if article.date_is_guess else DateSource.PAGE,
+            published_from=article.published_from,
         )
     except Exception:  # the extractor is pure and total; a bug there must not lose the article
         log.exception("extraction failed article=%s", article.url)
@@ -311,14 +308,21 @@ def with_extraction(article: Article) -> Article:
     return dataclasses.replace(article, extraction=facts)
 
 
-def reextract_all(store: Store) -> int:
-    """Re-run extraction over every stored article (after the extractor improved)."""
+def reextract_all(store: Store, timezones: Mapping[str, dt.tzinfo] | None = None) -> int:
+    """Re-run extraction over every stored article (after the extractor improved); an article dated
+    only by when it was first seen is dated by its URL when that files it under a month or day.
+    ``timezones`` maps a source id to its time zone (default Asia/Ho_Chi_Minh). Returns how many
+    articles changed."""
     count = 0
     for stored in store.articles(limit=None):
-        facts = with_extraction(stored.article).extraction
+        tz = (timezones or {}).get(stored.article.source_id) or ZoneInfo(DEFAULT_TIMEZONE)
+        article = dating.redated_from_url(stored.article, tz)
+        if article != stored.article:
+            store.replace_dating(stored.id, article)
+        facts = with_extraction(article).extraction
         if facts != stored.article.extraction:
             store.replace_extraction(stored.id, facts)
-            count += 1
+        count += article != stored.article or facts != stored.article.extraction
     return count
 
 

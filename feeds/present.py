@@ -23,23 +23,50 @@ TOPICS = ("all", "events", "recommendations")  # the fixed topics; any source id
 # --------------------------------------------------------------------------- dates
 
 
+_YEAR_UNKNOWN = {"vi": "chưa rõ năm", "en": "year not stated"}
+
+
 def format_date_range(
     start: dt.date | None,
     end: dt.date | None = None,
     *,
     lang: str,
     precision: DatePrecision = DatePrecision.DAY,
+    year_known: bool = True,
 ) -> str:
-    """"26–27/5/2007" (vi) / "26–27 May 2007" (en); month precision "tháng 5/2007" / "May 2007"."""
+    """"26–27/5/2007" (vi) / "26–27 May 2007" (en); month precision "tháng 5/2007" / "May 2007".
+
+    When nothing fixed the year (``year_known`` false) it is left out and said so: "27–28/9 (chưa rõ
+    năm)" / "27–28 September (year not stated)".
+    """
     if start is None:
         return ""
     if end is None or end <= start:
         end = start
+    if not year_known:
+        return f"{_without_year(start, end, lang, precision)} ({_YEAR_UNKNOWN.get(lang, _YEAR_UNKNOWN['vi'])})"
     if precision == DatePrecision.MONTH:
         return _month_range(start, end, lang)
     if lang == "en":
         return _day_range_en(start, end)
     return _day_range_vi(start, end)
+
+
+def _without_year(start: dt.date, end: dt.date, lang: str, precision: DatePrecision) -> str:
+    if lang == "en":
+        first, last = MONTHS_EN[start.month - 1], MONTHS_EN[end.month - 1]
+        if precision == DatePrecision.MONTH:
+            return first if first == last else f"{first}–{last}"
+        if start == end:
+            return f"{start.day} {first}"
+        return f"{start.day}–{end.day} {last}" if first == last else f"{start.day} {first} – {end.day} {last}"
+    if precision == DatePrecision.MONTH:
+        return f"tháng {start.month}" if start.month == end.month else f"tháng {start.month}–{end.month}"
+    if start == end:
+        return f"{start.day}/{start.month}"
+    if start.month == end.month:
+        return f"{start.day}–{end.day}/{end.month}"
+    return f"{start.day}/{start.month}–{end.day}/{end.month}"
 
 
 def _day_range_vi(start: dt.date, end: dt.date) -> str:
@@ -82,8 +109,9 @@ def _month_range(start: dt.date, end: dt.date, lang: str) -> str:
 
 
 def event_when(event: Event, lang: str) -> str:
-    """The event's dates, then its time of day: "26–27/5/2026, 08:30" ("" without a date)."""
-    when = format_date_range(event.start, event.end, lang=lang, precision=event.precision)
+    """The event's dates, then its time of day: "26–27/5/2026, 08:30" ("" without a date); a year
+    nothing fixed is left out and said so: "27–28/9 (chưa rõ năm)"."""
+    when = format_date_range(event.start, event.end, lang=lang, precision=event.precision, year_known=not event.year_guessed)
     if when and event.time_of_day is not None:
         when += f", {event.time_of_day:%H:%M}"
     return when

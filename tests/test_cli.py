@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import json
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
@@ -14,6 +17,8 @@ import pytest
 from bot.cli import main
 from bot.demo.demo import sources_toml
 from tests.test_e2e import free_port
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "bot" / "demo" / "site"
@@ -231,3 +236,76 @@ def test_reextract_brings_stored_extractions_up_to_date(env, capsys):
     assert "re-extracted: 1 article changed" in capsys.readouterr().out
     with Store.open(database_url(env / "data")) as store:
         assert store.get_article(stale.id).article.extraction == stale.article.extraction
+
+
+# Articles an older extractor stored (written for this test): a backlog page without a date whose URL
+# is filed under May 2018, a page that fixes no year at all, and a comment letter whose list it missed.
+_OLD_RULES = {
+    "https://vncpc.org/2018/05/ra-mat-du-an-tai-che-nhua/": (
+        "Ra mắt dự án tái chế nhựa",
+        "Ngày 23/5, VNCPC tổ chức lễ ra mắt dự án “Tái chế và quản lý chất thải nhựa” tại Hà Nội.",
+        dt.date(2026, 5, 23),
+    ),
+    "https://vncpc.org/tin-tuc/hoi-nghi-ban-tron-tieu-dung-ben-vung/": (
+        "Hội nghị bàn tròn về tiêu dùng bền vững",
+        "Trong hai ngày 27 và 28 tháng 9, Hội nghị bàn tròn quốc gia về tiêu dùng bền vững diễn ra tại TP Đà Nẵng "
+        "với hơn 120 đại biểu.",
+        dt.date(2026, 9, 27),
+    ),
+    "https://vncpc.org/tin-tuc/vcci-gop-y-du-thao-thong-tu/": (
+        "VCCI góp ý dự thảo Thông tư về tái chế",
+        "VCCI có một số ý kiến như sau:\n\nDo đó, Thông tư nên được soạn thảo theo hướng bảo đảm các yêu cầu sau:\n\n"
+        "  • Chi phí tuân thủ của doanh nghiệp phải được tính toán và công bố.\n"
+        "  • Lộ trình áp dụng cần đủ dài để doanh nghiệp nhỏ chuẩn bị.",
+        None,
+    ),
+}
+
+
+def test_reextract_corrects_what_older_rules_stored_in_feeds_calendar_and_telegram(env, capsys):
+    """An admin upgrades, runs `feedbot reextract`, and subscribers see the corrected fields."""
+    from bot.texts.messages import render_alert
+    from feeds.models import Article, Event, EventKind, Extraction
+    from feeds.store import Store, database_url
+
+    seen = dt.datetime(2026, 12, 1, 9, 0, tzinfo=VN)
+    old = []
+    for url, (title, body, invented) in _OLD_RULES.items():
+        events = (Event(name=title, kind=EventKind.WORKSHOP, start=invented, end=invented, year_inferred=True),) if invented else ()
+        old.append(Article(url=url, source_id="demo-vi", title=title, published=seen, body_html=f"<p>{body}</p>",
+                           body_text=body, date_is_guess=url.endswith("tieu-dung-ben-vung/") or "/2018/" in url,
+                           extraction=Extraction(events=events)))
+    old[2] = dataclasses.replace(old[2], published=dt.datetime(2018, 1, 3, 14, 33, tzinfo=VN))  # the letter is dated
+    with Store.open(database_url(env / "data")) as store:
+        store.upsert_articles("demo-vi", old, now=seen, seed=True)
+
+    assert main(["reextract"]) == 0
+    assert "re-extracted: 3 articles changed" in capsys.readouterr().out
+
+    feeds = env / "data" / "public" / "feeds"
+    calendar = (feeds / "events.ics").read_text(encoding="utf-8")
+    assert "DTSTART;VALUE=DATE:20180523" in calendar  # the year the URL gives
+    starts = [line for line in calendar.splitlines() if line.startswith("DTSTART")]
+    assert starts == ["DTSTART;VALUE=DATE:20180523"]  # no invented year: the yearless round table is left out
+    events_feed = feedparser.parse((feeds / "events.atom").read_bytes())
+    assert {e.link for e in events_feed.entries} == set(list(_OLD_RULES)[:2])
+    launch = next(e for e in events_feed.entries if "/2018/05/" in e.link)
+    assert launch.published.startswith("2018-05-01")  # dated by its URL, not "published today"
+    table = next(e for e in events_feed.entries if "ban-tron" in e.link)
+    assert "published" not in table  # first seen is not a publication date
+    assert "27–28/9 (chưa rõ năm)" in table.content[0].value and "2026" not in table.content[0].value
+    recommendations = feedparser.parse((feeds / "recommendations.atom").read_bytes())
+    assert [e.link for e in recommendations.entries] == [list(_OLD_RULES)[2]]
+
+    with Store.open(database_url(env / "data")) as store:
+        texts = {s.article.url: render_alert(s, lang="vi", source_name="VNCPC") for s in store.articles(limit=None)}
+    url_launch, url_table, url_letter = _OLD_RULES
+    assert "📅 23/5/2018" in texts[url_launch]
+    assert "📅 27–28/9 (chưa rõ năm)" in texts[url_table] and "2026" not in texts[url_table] and "sắp diễn ra" not in texts[url_table]
+    assert "1. Chi phí tuân thủ" in texts[url_letter] and "2. Lộ trình áp dụng" in texts[url_letter]
+
+    assert main(["reextract"]) == 0  # already up to date
+    assert "re-extracted: 0 articles changed" in capsys.readouterr().out
+    assert main(["articles", "--source", "demo-vi"]) == 0
+    listing = capsys.readouterr().out
+    assert "2026-12-01 first seen" in listing and "2018-05-01" in listing

@@ -160,6 +160,28 @@ def test_date_ranges(start, end, precision, vi, en):
     assert format_date_range(start, end, lang="en", precision=precision) == en
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "precision", "vi", "en"),
+    [
+        (dt.date(2026, 9, 27), dt.date(2026, 9, 28), DatePrecision.DAY, "27–28/9 (chưa rõ năm)", "27–28 September (year not stated)"),
+        (dt.date(2026, 2, 25), None, DatePrecision.DAY, "25/2 (chưa rõ năm)", "25 February (year not stated)"),
+        (dt.date(2026, 9, 30), dt.date(2026, 10, 1), DatePrecision.DAY, "30/9–1/10 (chưa rõ năm)",
+         "30 September – 1 October (year not stated)"),
+        (dt.date(2026, 6, 1), dt.date(2026, 6, 30), DatePrecision.MONTH, "tháng 6 (chưa rõ năm)", "June (year not stated)"),
+    ],
+)
+def test_a_guessed_year_is_not_shown_as_fact(start, end, precision, vi, en):
+    assert format_date_range(start, end, lang="vi", precision=precision, year_known=False) == vi
+    assert format_date_range(start, end, lang="en", precision=precision, year_known=False) == en
+
+
+def test_an_event_whose_year_is_a_guess_is_not_called_upcoming():
+    guess = Event(name="Hội nghị bàn tròn", start=dt.date(2026, 12, 27), end=dt.date(2026, 12, 28), year_inferred=True,
+                  year_guessed=True, status=EventStatus.UPCOMING)
+    text = render_alert(make_article(events=(guess,)), lang="vi", source_name="VNCPC")
+    assert "📅 27–28/12 (chưa rõ năm)" in text and "2026" not in text.split("🔗")[0] and "sắp diễn ra" not in text
+
+
 def test_upcoming_event_with_time_province_and_several_events():
     forum = Event(
         name="Diễn đàn kinh tế tuần hoàn",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -323,3 +324,40 @@ def test_feeds_stay_stale_after_a_failed_publish_until_one_succeeds(demo_site, s
     assert retried.published and not retried.stale and (public / "feeds" / "all.atom").is_file()
     left = publish_feeds(quiet, store=store, feeds=feeds, listed=lambda: [source], publish_unchanged=retried.stale)
     assert left.published is None and not left.stale
+
+
+# --------------------------------------------------------------------------- dating a backlog
+
+UNDATED_HTML = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title></head><body>
+<article class="post type-post"><h1 class="entry-title">{title}</h1>{stamp}<div class="entry-content"><p>{body}</p></div>
+</article></body></html>"""
+
+
+def test_a_backlog_without_stamps_is_dated_by_listing_url_or_as_a_guess(site, store, fetcher):
+    """A first run over old pages: none of them was "published today"."""
+    pages = {
+        "/2018/05/ra-mat-du-an/": ("Ra mắt dự án tái chế nhựa", "", "Ngày 23/5, VNCPC tổ chức lễ ra mắt dự án tái chế nhựa tại Hà Nội."),
+        "/tin-tuc/ban-tron/": ("Hội nghị bàn tròn", "", "Trong hai ngày 27 và 28 tháng 9, Hội nghị bàn tròn diễn ra tại TP Đà Nẵng."),
+        "/tin-tuc/tap-huan/": ("Tập huấn kiểm toán", "", "Ngày 12/3, Sở Công Thương tổ chức lớp tập huấn tại Huế."),
+        # a site printing today's date in its header: older than a month by its URL, so that wins
+        "/2018/06/hoi-thao/": ("Hội thảo nước thải", '<span class="date">28/11/2026</span>',
+                               "Ngày 5/6, Viện Môi trường tổ chức hội thảo về nước thải tại Cần Thơ."),
+    }
+    for path, (title, stamp, body) in pages.items():
+        site.add(path, UNDATED_HTML.format(title=title, stamp=stamp, body=body))
+    dates = {"/tin-tuc/tap-huan/": "15/03/2019"}
+    items = "".join(f'<article class="post"><h2 class="entry-title"><a href="{p}">{t}</a></h2>'
+                    f'<span class="date">{dates.get(p, "")}</span></article>' for p, (t, _s, _b) in pages.items())
+    site.add("/tin-tuc/", f"<html><body>{items}</body></html>")
+    result = refresh_source(shipped(site), store=store, fetcher=fetcher, now=NOW)
+    assert result.ok and result.seeded and len(result.new) == 4
+    by_path = {urlsplit(s.article.url).path: s.article for s in store.articles(limit=None)}
+    launch, table, course, banner = (by_path[p] for p in pages)
+    assert (launch.published_from.value, launch.published.date()) == ("url", dt.date(2018, 5, 1))
+    assert [(e.start, e.year_guessed) for e in launch.extraction.events] == [(dt.date(2018, 5, 23), False)]
+    assert (table.published_from.value, table.date_is_guess, table.published) == ("first_seen", True, NOW)
+    assert [(e.start.month, e.start.day, e.year_guessed) for e in table.extraction.events] == [(9, 27, True)]
+    assert (course.published_from.value, course.published.date()) == ("listing", dt.date(2019, 3, 15))
+    assert [e.start for e in course.extraction.events] == [dt.date(2019, 3, 12)]
+    assert (banner.published_from.value, banner.published.date()) == ("url", dt.date(2018, 6, 1))
+    assert [e.start for e in banner.extraction.events] == [dt.date(2018, 6, 5)]

@@ -311,6 +311,21 @@ def test_ics_events() -> None:
     assert workshop.decoded("dtstamp") == SEEN + dt.timedelta(days=3)
 
 
+def test_an_event_whose_year_is_a_guess_is_marked_in_feeds_and_left_off_the_calendar() -> None:
+    guess = Event(name="Hội nghị bàn tròn về tiêu dùng bền vững", kind=EventKind.CONFERENCE, start=dt.date(2026, 9, 27),
+                  end=dt.date(2026, 9, 28), year_inferred=True, year_guessed=True, location="TP Đà Nẵng", province="Đà Nẵng")
+    undated = replace(REPORT, url="https://vncpc.org/tin-tuc/ban-tron/", date_is_guess=True,
+                      extraction=Extraction(events=(guess,)))
+    stored = StoredArticle(9, undated, SEEN, SEEN, "h")
+    assert Calendar.from_ical(build_ics([stored])).walk("VEVENT") == []
+    meta = FeedMeta("https://feeds.example.org/feeds/x.atom", "x", "x", "https://vncpc.org/", "https://feeds.example.org/feeds/x.atom")
+    (entry,) = feedparser.parse(build_atom([stored], meta)).entries
+    assert "27–28/9 (chưa rõ năm)" in entry.content[0].value and "2026" not in entry.content[0].value
+    assert "published" not in entry  # when it was first seen is no publication date
+    (item,) = feedparser.parse(build_rss([stored], meta)).entries
+    assert "published" not in item
+
+
 # --------------------------------------------------------------------------- files
 
 

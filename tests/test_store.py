@@ -567,7 +567,7 @@ def test_v1_database_migrates_keeping_its_articles(tmp_path: Path) -> None:
     old.upsert_articles("vncpc-vi", [make_article(1)], now=T0)
     old.close()
     with Store.open(url) as store:
-        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS) == 3
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS) == 4
         stored = make_article(1).url
         listed = stored.rstrip("/")  # the listing's link, without the canonical trailing slash
         assert store.known_urls([stored, listed]) == {stored}
@@ -579,3 +579,38 @@ def test_v1_database_migrates_keeping_its_articles(tmp_path: Path) -> None:
         store.set_listing_digest("https://vncpc.org/tin-tuc/", "a" * 64)
         store.set_listing_digest("https://vncpc.org/tin-tuc/", "b" * 64)
         assert store.get_listing_digest("https://vncpc.org/tin-tuc/") == "b" * 64
+
+
+def test_v3_database_gains_where_dates_came_from_and_old_rows_read_as_before(tmp_path: Path) -> None:
+    from feeds.models import DateSource
+
+    url = database_url(tmp_path)
+    old = Store(make_engine(url))
+    old.migrate_component("feeds", FEEDS_MIGRATIONS[:3])
+    with old.engine.begin() as conn:  # the articles table as releases before v4 created it
+        conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN published_from")
+        for n, guess in ((1, False), (2, True)):
+            article = replace(make_article(n), date_is_guess=guess)
+            conn.exec_driver_sql(
+                "INSERT INTO articles (url, source_id, title, published, published_utc, date_is_guess, categories, images,"
+                " body_html, body_text, language, extraction, has_events, has_recommendations, content_hash, first_seen,"
+                " updated, fanned_out) VALUES (?, 'vncpc-vi', ?, ?, ?, ?, '[]', '[]', '<p>x</p>', 'x', 'vi', '{}', 0, 0, ?, ?, ?, 1)",
+                (article.url, article.title, article.published.isoformat(), article.published.isoformat(), guess,
+                 "h" * 64, T0.isoformat(), T0.isoformat()),
+            )
+    old.close()
+    with Store.open(url) as store:
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS)
+        by_url = {s.article.url: s.article for s in store.articles(limit=None)}
+        assert by_url[make_article(1).url].published_from is DateSource.PAGE
+        guessed = by_url[make_article(2).url]
+        assert guessed.date_is_guess and guessed.published_from is DateSource.FIRST_SEEN
+        stored = next(s for s in store.articles(limit=None) if s.article.url == guessed.url)
+        better = replace(guessed, published=dt.datetime(2018, 5, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),
+                         date_is_guess=False, published_from=DateSource.URL)
+        store.replace_dating(stored.id, better)
+        again = store.get_article(stored.id)
+        assert (again.article.published_from, again.article.date_is_guess, again.updated) == (DateSource.URL, False, stored.updated)
+        assert again.article.published == better.published
+    with Store.open(url) as store:  # migrating again changes nothing
+        assert store.schema_version("feeds") == len(FEEDS_MIGRATIONS)

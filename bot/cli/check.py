@@ -16,10 +16,10 @@ from typing import TextIO
 from bs4 import BeautifulSoup
 
 from bot.cli.jsonout import jsonable
-from feeds import scrape, text
+from feeds import dating, scrape, text
 from feeds.errors import FetchError, ScrapeError
 from feeds.fetch import Fetcher
-from feeds.models import Source
+from feeds.models import DateSource, ListingItem, Source
 from feeds.pipeline import with_extraction
 
 
@@ -46,10 +46,11 @@ def check_source(source: Source, fetcher: Fetcher, *, out: TextIO) -> bool:
         candidates = link_containers(html)
         out.write(f"; elements on this page that hold links: {', '.join(candidates)}\n" if candidates else "\n")
         return False
-    return _check_article(source, fetcher, listing.items[0].url, out)
+    return _check_article(source, fetcher, listing.items[0], out)
 
 
-def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> bool:
+def _check_article(source: Source, fetcher: Fetcher, item: ListingItem, out: TextIO) -> bool:
+    url = item.url
     try:
         page = fetcher.fetch(url, allowed_hosts=source.allowed_hosts, site=source.url)
     except FetchError as exc:
@@ -58,14 +59,19 @@ def _check_article(source: Source, fetcher: Fetcher, url: str, out: TextIO) -> b
     html = text.decode_html(page.content, page.content_type)
     out.write(f"\nfirst article {page.final_url} (HTTP {page.status})\n")
     _print_matches(out, scrape.explain_article(html, page.final_url, source))
+    now = dt.datetime.now(source.tz)
     try:
-        article = scrape.parse_article(html, page.final_url, source, now=dt.datetime.now(source.tz))
+        article = scrape.parse_article(html, page.final_url, source, now=now)
     except ScrapeError as exc:
         out.write(f"  BROKEN: {exc}\n")
         return False
-    if article.date_is_guess:
-        out.write(f"  note: no publication date found; the article would be dated when first seen. Set "
-                  f"[sources.article] date for source '{source.id}' to the element holding the date\n")
+    undated = article.date_is_guess
+    article = dating.dated(article, listed=item.date_text, tz=source.tz, now=now)  # as the pipeline does
+    if undated:
+        where = {DateSource.LISTING: "the listing's date", DateSource.URL: "the date in its URL"}.get(article.published_from)
+        out.write(f"  note: no publication date found on the page; the article would be dated by "
+                  f"{where or 'when it is first seen (a guess)'}. Set [sources.article] date for source "
+                  f"'{source.id}' to the element holding the date\n")
     article = with_extraction(article)
     shown = jsonable(article)  # the same shape as `feedbot articles --json`
     body = shown.pop("body_text")

@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="one JSON object per line with every stored field")
     s.set_defaults(func=cmd_articles)
 
-    s = sub.add_parser("reextract", help="re-run event/recommendation extraction over every stored article")
+    s = sub.add_parser("reextract", help="re-run event/recommendation extraction over every stored article, then "
+                                          "rewrite the feeds")
+    s.add_argument("--no-publish", action="store_true", help="do not rewrite the feeds afterwards")
     s.set_defaults(func=cmd_reextract)
 
     s = sub.add_parser("config", help="print the effective settings (secrets masked) and the sources")
@@ -248,16 +250,20 @@ def cmd_articles(ctx: Context, args: argparse.Namespace) -> int:
             a = stored.article
             facts = a.extraction
             marks = ("E" if facts.events else "-") + ("R" if facts.recommendations else "-")
-            print(f"{a.published:%Y-%m-%d %H:%M} {marks} {a.source_id:<12} {a.title}\n{'':>20}{a.url}")
+            when = "first seen" if a.date_is_guess else f"{a.published:%H:%M}"  # a backlog page was not published today
+            print(f"{a.published:%Y-%m-%d} {when:<10} {marks} {a.source_id:<12} {a.title}\n{'':>20}{a.url}")
     return EXIT_OK
 
 
 def cmd_reextract(ctx: Context, args: argparse.Namespace) -> int:
     from feeds.pipeline import reextract_all
 
+    configured = ctx.sources()
     store = ctx.open_store()
     try:
-        changed = reextract_all(store)
+        changed = reextract_all(store, {s.id: s.tz for s in configured})
+        if not args.no_publish:
+            ctx.feed_files().write(store, configured)
     finally:
         store.close()
     print(f"re-extracted: {changed} article{'' if changed == 1 else 's'} changed")

@@ -96,7 +96,7 @@ def _event_lines(event: Event, lang: str, width: int) -> list[str]:
     """"📅 date · 📍 place · 👥 participants" and an organizers line (escaped)."""
     parts = []
     when = event_when(event, lang)
-    if when and event.status == EventStatus.UPCOMING:
+    if when and event.status == EventStatus.UPCOMING and not event.year_guessed:  # upcoming in which year?
         when += f" ({t(lang, 'upcoming')})"
     if when:
         parts.append(f"📅 {escape(when)}")

@@ -76,7 +76,8 @@ def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_lang
     fe.guid(_x(article.url), permalink=True)
     fe.title(_x(article.title))
     fe.link(href=_x(article.url), rel="alternate")
-    fe.published(article.published.astimezone(tz))
+    if not article.date_is_guess:  # when we first saw a page is not when it was published
+        fe.published(article.published.astimezone(tz))
     fe.updated(entry_updated(stored).astimezone(tz))
     if article.author:
         fe.author(name=_x(article.author))  # Atom <author>; RSS <author> needs an e-mail address

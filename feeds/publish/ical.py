@@ -24,10 +24,11 @@ def event_uid(article_url: str, index: int) -> str:
 
 
 def _calendar_events(entries: Sequence[StoredArticle]) -> Iterator[tuple[StoredArticle, int, Event]]:
-    """Day-precision events with a start date (month-precision ones have no day to show)."""
+    """Day-precision events with a start date (month-precision ones have no day to show, and one whose
+    year is a guess no date to put on a calendar)."""
     for stored in entries:
         for index, event in enumerate(stored.article.extraction.events):
-            if event.start is not None and event.precision is DatePrecision.DAY:
+            if event.start is not None and event.precision is DatePrecision.DAY and not event.year_guessed:
                 yield stored, index, event
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, false, insert, select, update
 
 from feeds.errors import StoreError
-from feeds.models import Article, DatePrecision, Event, Extraction, Language, StoredArticle, UpsertResult
+from feeds.models import Article, DatePrecision, DateSource, Event, Extraction, Language, StoredArticle, UpsertResult
 from feeds.store.base import StoreBase, Transaction, chunks
 from feeds.store.schema import articles, url_aliases
 from feeds.store.serialize import extraction_from_json, extraction_to_json
@@ -50,9 +50,7 @@ def _content_values(article: Article) -> dict[str, Any]:
     extraction = article.extraction
     return {
         "title": article.title,
-        "published": article.published,
-        "published_utc": _utc_key(article.published),
-        "date_is_guess": article.date_is_guess,
+        **_dating_values(article),
         "modified": article.modified,
         "author": article.author,
         "categories": list(article.categories),
@@ -62,6 +60,15 @@ def _content_values(article: Article) -> dict[str, Any]:
         "language": article.language.value,
         **_extraction_values(extraction),
         "content_hash": content_hash(article),
+    }
+
+
+def _dating_values(article: Article) -> dict[str, Any]:
+    return {
+        "published": article.published,
+        "published_utc": _utc_key(article.published),
+        "date_is_guess": article.date_is_guess,
+        "published_from": article.published_from.value,
     }
 
 
@@ -83,6 +90,7 @@ def _stored(row: Row[Any]) -> StoredArticle:
         body_text=row.body_text,
         language=Language(row.language),
         date_is_guess=bool(row.date_is_guess),
+        published_from=DateSource(row.published_from) if row.published_from else DateSource.PAGE,
         modified=row.modified,
         author=row.author,
         categories=tuple(row.categories),
@@ -218,15 +226,23 @@ class ArticleStore(StoreBase):
             if conn.execute(stmt).rowcount == 0:
                 raise StoreError(f"store: no article with id {article_id} in {self._where}")
 
+    def replace_dating(self, article_id: int, article: Article) -> None:
+        """Store a better publication date for an article (``published`` and where it came from); its
+        ``updated`` stays: the page did not change."""
+        values = {**_dating_values(article), "content_hash": content_hash(article)}
+        with self._write(f"save the date of article {article_id}") as conn:
+            if conn.execute(update(articles).where(articles.c.id == article_id).values(**values)).rowcount == 0:
+                raise StoreError(f"store: no article with id {article_id} in {self._where}")
+
     def upcoming_events(self, today: dt.date, limit: int) -> list[tuple[StoredArticle, Event]]:
-        """Events whose last day is today or later, soonest first."""
+        """Events whose last day is today or later, soonest first; not those whose year is a guess."""
         found: list[tuple[dt.date, int, int, StoredArticle, Event]] = []
         with self._read("list upcoming events") as conn:
             for row in conn.execute(select(articles).where(articles.c.has_events == True)):  # noqa: E712
                 stored = _stored(row)
                 for index, ev in enumerate(stored.article.extraction.events):
                     last = _last_day(ev)
-                    if ev.start is not None and last is not None and last >= today:
+                    if ev.start is not None and last is not None and last >= today and not ev.year_guessed:
                         found.append((ev.start, stored.id, index, stored, ev))
         found.sort(key=lambda item: item[:3])
         return [(stored, ev) for *_key, stored, ev in found[:limit]]

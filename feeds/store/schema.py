@@ -38,6 +38,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -89,6 +90,7 @@ articles = Table(
     Column("published", AwareDateTime, nullable=False),
     Column("published_utc", String(32), nullable=False, index=True),
     Column("date_is_guess", Boolean, nullable=False),
+    Column("published_from", String(16)),  # a DateSource; NULL in rows from before v4 (then date_is_guess tells)
     Column("modified", AwareDateTime),
     Column("author", Text),
     Column("categories", JSON, nullable=False),
@@ -160,7 +162,13 @@ def _create_feeds_v3(conn: Connection) -> None:
     listing_digests.create(conn, checkfirst=True)
 
 
-FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1, _create_feeds_v2, _create_feeds_v3)
+def _create_feeds_v4(conn: Connection) -> None:
+    """Where each article's date came from (page, listing, URL, first seen)."""
+    if "published_from" not in {c["name"] for c in inspect(conn).get_columns("articles")}:
+        conn.exec_driver_sql("ALTER TABLE articles ADD COLUMN published_from VARCHAR(16)")
+
+
+FEEDS_MIGRATIONS: tuple[Step, ...] = (_create_feeds_v1, _create_feeds_v2, _create_feeds_v3, _create_feeds_v4)
 
 # --------------------------------------------------------------------------- component "subscribers"
 
