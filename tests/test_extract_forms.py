@@ -275,3 +275,12 @@ def test_a_week_long_event_is_not_a_ceremony():
 )
 def test_more_vietnamese_event_words(text):
     assert len(_events(text, published=dt.datetime(2019, 6, 20, tzinfo=VN))) == 1
+
+
+def test_related_article_links_are_not_the_articles_events():
+    text = ("Ngày 5/6, VNCPC tổ chức hội thảo về tái chế nhựa tại Hà Nội.\n\nTin liên quan:\n"
+            "- Hội thảo sản xuất sạch hơn ngành giấy (12/3/2020)\n- Tập huấn kiểm toán năng lượng tại Huế (5/6/2020)\n\n"
+            "Xem thêm: Hội chợ hàng xanh khai mạc ngày 20/5 tại TP.HCM\n\n"
+            "Sau hội thảo, các đại biểu đã đi thăm một cơ sở tái chế nhựa ở Hưng Yên và trao đổi với chủ doanh nghiệp về "
+            "những khó khăn trong việc thu gom phế liệu, giá nguyên liệu và các yêu cầu về môi trường.")
+    assert [e.start for e in _events(text, published=dt.datetime(2023, 6, 6, tzinfo=VN))] == [D(2023, 6, 5)]

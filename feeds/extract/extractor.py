@@ -39,7 +39,7 @@ def extract(
     from its ``url`` ("/2018/05/"), then from the listing's date; a year taken from when the page
     was first seen is marked as a guess (``Event.year_guessed``).
     """
-    body = _normalized(text)
+    body = _without_related_links(_normalized(text))
     title = _normalized(title)
     local = _local(published)
     source = published_from if isinstance(published_from, DateSource) else DateSource.PAGE
@@ -70,6 +70,34 @@ def _normalized(text: object) -> str:
     if unicodedata.is_normalized("NFC", text) and not _NEEDS_NORMALIZE.search(text):
         return text
     return normalize(text)
+
+
+# "Tin liên quan:" / "Related news" on a line of its own, or "Xem thêm: <another article's title>": links to
+# other articles, whose titles and dates are not this article's events or advice
+_RELATED = re.compile(
+    r"\W*(?:tin liên quan|bài viết liên quan|tin bài liên quan|tin cùng chuyên mục|các tin khác|tin khác|xem thêm|đọc thêm"
+    r"|related(?: news| articles| posts| stories)?|read more|see also|more news|other news)\b\s*(?::\s*(?P<rest>.*))?$",
+    re.IGNORECASE,
+)
+_LINK_LINE_WORDS = 25  # a related article's title is shorter; the article's prose goes on after a longer line
+
+
+def _without_related_links(body: str) -> str:
+    """The body without "Tin liên quan" blocks (the label, then short title lines up to the next prose)."""
+    if not any(word in body for word in ("liên quan", "chuyên mục", "tin khác", "thêm", "elated", "ead more", "ee also",
+                                         "ore news", "ther news", "LIÊN QUAN", "THÊM", "RELATED")):
+        return body
+    kept, skipping = [], False
+    for line in body.split("\n"):
+        found = _RELATED.match(line) if len(line) < 300 else None
+        if found:
+            skipping = not found["rest"]  # "Xem thêm: <title>" is one line; a bare label opens a block
+            continue
+        if skipping and len(line.split()) > _LINK_LINE_WORDS:
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _local(published: dt.datetime) -> dt.datetime:
