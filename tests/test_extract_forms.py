@@ -284,3 +284,23 @@ def test_related_article_links_are_not_the_articles_events():
             "Sau hội thảo, các đại biểu đã đi thăm một cơ sở tái chế nhựa ở Hưng Yên và trao đổi với chủ doanh nghiệp về "
             "những khó khăn trong việc thu gom phế liệu, giá nguyên liệu và các yêu cầu về môi trường.")
     assert [e.start for e in _events(text, published=dt.datetime(2023, 6, 6, tzinfo=VN))] == [D(2023, 6, 5)]
+
+
+def test_a_year_written_in_the_sentence_or_its_dateline_dates_the_rest_of_it():
+    (event,) = _events("HANOI, 18 October 2023 – More than 200 delegates gathered at the Melia Hotel for the "
+                       "Vietnam Circular Economy Forum on 17 October.", published=dt.datetime(2025, 1, 5, tzinfo=VN),
+                       language=Language.EN)
+    assert (event.start, event.name, event.participants) == (D(2023, 10, 17), "Vietnam Circular Economy Forum", 200)
+
+
+def test_an_auxiliary_does_not_end_an_organisers_name():
+    (event,) = _events("Ngày 9/11 tới đây, VCCI sẽ phối hợp với Dow Chemical tổ chức hội thảo giới thiệu dự án tại Hà Nội.",
+                       published=dt.datetime(2019, 11, 1, tzinfo=VN))
+    assert event.organizers == ("VCCI", "Dow Chemical")
+
+
+def test_series_of_places_each_with_its_days():
+    events = _events("The training was organised in Hanoi (12-13 June), Hue (15-16 June) and Can Tho (18-19 June).",
+                     published=dt.datetime(2019, 6, 25, tzinfo=VN), language=Language.EN)
+    assert [(e.start.day, e.end.day, e.province) for e in events] == [
+        (12, 13, "Hà Nội"), (15, 16, "Thừa Thiên Huế"), (18, 19, "Cần Thơ")]

@@ -187,22 +187,27 @@ def find_dates(
     "Today" and "yesterday" are read only when ``published`` is the page's own day (``exact``).
     """
     context = _YearContext(published, year, guessed)
-    found: list[DateMention] = []
+    read: list[tuple[_Parts, tuple[int, int]]] = []
     taken: list[tuple[int, int]] = []  # spans already read, sorted and disjoint
+    dateline_year = None
     for pattern, reader in _READERS:
         for match in pattern.finditer(sentence):
-            read = reader(match, sentence)
-            if read is None:
+            found_parts = reader(match, sentence)
+            if found_parts is None:
                 continue
-            parts, start = read
+            parts, start = found_parts
             if _overlaps(taken, start, match.end()) or _excluded(sentence, start, match.start()):
                 continue
             if start < _DATELINE_REACH and _is_dateline(sentence, start, match.end()):
+                dateline_year = parts.y2 or parts.y1
                 continue
-            mention = _resolve(parts, context, tense, sentence, (start, match.end()))
-            if mention is not None:
-                found.append(mention)
-                bisect.insort(taken, mention.span)
+            read.append((parts, (start, match.end())))
+            bisect.insort(taken, (start, match.end()))
+    # "HANOI, 18 October 2023 – ... on 17 October", "ngày 15/12/2022 và ngày 14/12": a year written in the sentence
+    written = next((p.y2 or p.y1 for p, _ in read if (p.y2 or p.y1) and p.precision is DatePrecision.DAY), dateline_year)
+    if written is not None and year is None:
+        context = _YearContext(published, written, False)
+    found = [m for parts, span in read if (m := _resolve(parts, context, tense, sentence, span)) is not None]
     if not found and exact and not guessed:
         found.extend(_relative_day(sentence, published))
     if len(found) > 1:  # "Hưởng ứng Ngày Môi trường thế giới 5/6, sáng 3/6, ...": the day's calendar date is no event's

@@ -72,6 +72,7 @@ def _split_weak(text: str) -> list[str]:
     names: list[str] = []
     for sep, piece in pieces:
         name = _ARTICLE.sub("", piece.strip(" ,;:.\"'“”"))
+        name = _TRAILING_EN.sub("", _NAME_TAIL_VI.sub("", name)).strip(" ,")  # "VCCI sẽ phối hợp với ...": "VCCI"
         if sep == "," and names and _UNIT.match(names[-1]) and _PARENT.match(name):
             continue  # "Viện X, Trường Đại học Y": Y only says where X belongs
         limit = _MAX_NAME_WORDS + (_PARENT_WORDS if " thuộc " in name else 0)
@@ -155,6 +156,7 @@ _TRAILING_VI = re.compile(
     r"|xin|thông báo|kính mời|lần đầu tiên|thường xuyên|hằng năm|hàng năm)\s*(?:,\s*)?)+$",
     re.IGNORECASE,
 )
+_NAME_TAIL_VI = re.compile(r"(?<=\S)(?:\s+(?:sẽ|đã|đang|cũng|cùng|đồng))+$")  # not "vừa": "nhỏ và vừa"
 _TRAILING_EN = re.compile(
     r"(?<=\S)(?:\s+(?:will|would|shall|has|have|had|also|jointly|recently|successfully|then|is|are|was|were|planning|plans"
     r"|going|preparing|set|due|to))+$"

@@ -111,7 +111,8 @@ _VI_NAME_STOP = re.compile(
 )
 _EN_NAME_STOP = re.compile(
     r"[,.;:!?]|\s(?=(?:was|were|is|are|will|has|had|took|takes|organi[sz]ed|held|hosted|at|from|between"
-    r"|with(?!\s+the\s+(?:theme|topic|title))|on\s+\d"
+    r"|with(?!\s+the\s+(?:theme|topic|title))"
+    r"|on\s+(?:the\s+)?(?:\d+|(?:January|February|March|April|May|June|July|August|September|October|November|December))"
     r"|in\s+(?:[A-ZĐ]\w+\s+)?(?:City|Province)\b|in\s+(?:Hanoi|Ha Noi|Da Nang|Ho Chi Minh|Hue|Can Tho|Hai Phong)"
     r"|to\s+(?:open|be|take)|that|which|where|and\s+(?:the|a)\s|as\s|for\s+\d|gathered|attended|brought"
     r"|opened|opens|closed|closes|began|begins|ended|ends|kicked|starts|started)\b)"
