@@ -265,3 +265,21 @@ def test_ordinal_words_that_advise_count_without_an_introduction():
 )
 def test_a_list_of_objectives_is_not_advice(intro):
     assert texts(f"{intro}\n- Giảm 20% lượng nước tiêu thụ\n- Giảm 15% điện năng") == []
+
+
+def test_addressee_headings_keep_the_paragraph_under_them():
+    text = ("Từ kết quả nghiên cứu, nhóm tác giả đưa ra một số kiến nghị sau:\n1. Đối với Chính phủ:\n"
+            "Cần sớm ban hành cơ chế khuyến khích tái chế.\n2. Đối với doanh nghiệp:\nChủ động đầu tư công nghệ sạch.")
+    items = find_recommendations(text)
+    assert [(r.text, r.sub_items) for r in items] == [
+        ("Đối với Chính phủ:", ("Cần sớm ban hành cơ chế khuyến khích tái chế.",)),
+        ("Đối với doanh nghiệp:", ("Chủ động đầu tư công nghệ sạch.",)),
+    ]
+
+
+def test_an_inline_numbered_list_after_a_recommending_verb():
+    text = ("The participants recommended that the government should: 1) issue guidelines on eco-industrial parks; "
+            "2) provide incentives; 3) monitor implementation.")
+    assert [r.label for r in find_recommendations(text)] == ["1)", "2)", "3)"]
+    topics = "The meeting discussed 1) the work plan, 2) the budget and 3) the reporting."
+    assert find_recommendations(topics) == []

@@ -31,7 +31,7 @@ _ITEM = re.compile(
     rf"|(?P<word>{_ORDINAL_WORDS}|{_EN_ORDINAL_WORDS})(?:\s*[,:.])?)\s*(?P<text>\S.*)$"
 )
 # an inline label: starts the line or follows ".", ";" or ":" (checked in _inline_labels)
-_INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\))(?:\s*[,:])?\s+")
+_INLINE = re.compile(rf"(?P<label>{_ORDINAL_WORDS}|\(\d{{1,2}}\)|\d{{1,2}}\))(?:\s*[,:])?\s+")
 # A recommending verb introduces recommendations however the sentence ends ...
 _STRONG_TRIGGER = re.compile(
     r"kiến nghị|khuyến nghị|đề xuất|recommend|propos|call(?:s|ed)? (?:on|for|upon)|suggest|\burg(?:e|es|ed)\b",
@@ -103,7 +103,7 @@ def find_recommendations(text: str, title: str = "") -> list[Recommendation]:
     for intro, items in _lists(text, title):
         if _is_recommendation_intro(intro) or _advises_itself(items):
             for item in items:
-                found.append(Recommendation(len(found) + 1, item.text, tuple(item.sub_items), item.label))
+                found.append(Recommendation(len(found) + 1, item.text, _sub_items(item), item.label))
             continue
         for item in items:  # headings that recommend nothing may still hold a list that does ("Hội nghị kiến nghị:")
             for section_intro, texts in item.sections:
@@ -121,6 +121,13 @@ def _advises_itself(items: list[_Item]) -> bool:
     if len(items) < 2 or items[0].kind != "word":
         return False
     return 2 * sum(1 for item in items if _MODAL.search(item.text)) > len(items)
+
+
+def _sub_items(item: _Item) -> tuple[str, ...]:
+    """Its sub-items; a heading ending with ":" ("1. Đối với Chính phủ:") without any has the paragraph below it."""
+    if item.sub_items or not item.text.endswith(":") or not item.sections:
+        return tuple(item.sub_items)
+    return (item.sections[0][0],)
 
 
 def _is_recommendation_intro(intro: str) -> bool:
@@ -215,17 +222,18 @@ def _add(items: list[_Item], item: _Item) -> None:
 
 _HEADING_KINDS = frozenset(("1.", "1)", "1/", "(1)", "I.", "I)", "1.1"))
 _HEADING_MAX_WORDS = 20
+_LABEL_MAX_WORDS = 8  # "1. Đối với Chính phủ:", "2. For the provinces:": a heading for what follows
 
 
 def _is_heading(top: _Item, last: _Item) -> bool:
     """Whether the list's items are numbered headings ("1. Định hướng bảo vệ môi trường"): short, no closing
     mark. The paragraphs and points under such a heading are its body, not the end of the list."""
     text = last.text.rstrip()
-    return (
-        top.kind in _HEADING_KINDS
-        and len(text.split()) <= _HEADING_MAX_WORDS
-        and not text.endswith((".", ";", ":", "!", "?", ",", "…"))
-    )
+    if top.kind not in _HEADING_KINDS:
+        return False
+    if text.endswith(":"):
+        return len(text.split()) <= _LABEL_MAX_WORDS
+    return len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith((".", ";", "!", "?", ",", "…"))
 
 
 def _append_text(items: list[_Item], text: str) -> None:
@@ -240,7 +248,7 @@ def _expand_inline(lines: list[str]) -> list[str]:
     """ "Hội nghị kiến nghị: Một là, ...; Hai là, ..." → the intro and one line per item."""
     out: list[str] = []
     for line in lines:
-        labels = _inline_labels(line) if (" là" in line or "Thứ" in line or "(" in line) else []
+        labels = _inline_labels(line) if (" là" in line or "Thứ" in line or ")" in line) else []
         if len(labels) < 2 or _ITEM.match(line):
             out.append(line)
             continue
