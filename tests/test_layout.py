@@ -21,7 +21,7 @@ PACKAGES = ("feeds", "bot")
 
 # Modules that do no I/O: text in, values out. A package name covers every module in it.
 PURE = (
-    "feeds.errors", "feeds.models", "feeds.text", "feeds.dates", "feeds.present",
+    "feeds.errors", "feeds.models", "feeds.text", "feeds.dates", "feeds.dating", "feeds.present",
     "feeds.config.sources", "feeds.scrape", "feeds.extract", "feeds.store.serialize",
     "feeds.publish.entries", "feeds.publish.feed", "feeds.publish.ical", "feeds.publish.opml",
     "bot.texts",
