@@ -78,12 +78,13 @@ def is_corpus(directory: Path) -> bool:
 
 
 def _partial(text: str | None) -> tuple[int | None, int, int | None] | None:
-    """ISO 8601 partial dates: "--09-27", "--06", "2009-11" → (year or None, month, day or None)."""
+    """ISO 8601 partial dates: "--09-27", "--06", "2009-11" → (year or None, month, day or None); any other
+    form ("2018", "2018-W20") gives no day or month to match, and counts as undated."""
     if not text:
         return None
-    found = re.fullmatch(r"--(\d\d)(?:-(\d\d))?|(\d{4})-(\d\d)", text)
+    found = re.fullmatch(r"--(\d\d)(?:-(\d\d))?|(\d{4})-(\d\d)", text.strip())
     if found is None:
-        raise ValueError(f"unreadable partial date {text!r}")
+        return None
     if found[1]:
         return None, int(found[1]), int(found[2]) if found[2] else None
     return int(found[3]), int(found[4]), None

@@ -50,7 +50,8 @@ body) and one ``expected.json`` — and scored by the rules above, adapted where
   (``--09-27``, ``--06``); it is matched by a predicted event with the same month and day whose
   year the extractor marks as guessed (``Event.year_guessed``), never by one presenting a year as
   fact. A predicted guessed year is likewise compared by month and day only. ``2009-11`` (year
-  known, day not) is the month's first to last day. An event labelled with no date at all
+  known, day not) is the month's first to last day; another partial form ("2018-W20") counts as
+  no date. An event labelled with no date at all
   (``start: null``, no partial) cannot be matched by a date: it is neither required nor counted
   missing, and a predicted date for it is a false positive. An ``optional: true`` event is neither
   required nor penalised (a predicted event with its dates is dropped from both sides).

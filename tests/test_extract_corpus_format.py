@@ -130,3 +130,9 @@ def test_the_script_scores_the_corpus_with_the_real_extractor(capsys):
 def test_the_script_accepts_a_half(half, capsys):
     assert quality.main(["--dir", str(CORPUS), "--half", half]) == 0
     assert f"{half} half" in capsys.readouterr().out
+
+
+def test_partial_dates_the_scorer_cannot_match_count_as_undated():
+    assert corpus._gold_key({"start": None, "start_partial": "2018-W20"}) is None
+    assert corpus._gold_key({"start": None, "start_partial": "2009-11"}) == ("Y", D(2009, 11, 1), D(2009, 11, 30))
+    assert corpus._gold_key({"start": None, "start_partial": "--06"}) == ("MD", (6, None), (6, None))
