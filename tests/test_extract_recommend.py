@@ -283,3 +283,9 @@ def test_an_inline_numbered_list_after_a_recommending_verb():
     assert [r.label for r in find_recommendations(text)] == ["1)", "2)", "3)"]
     topics = "The meeting discussed 1) the work plan, 2) the budget and 3) the reporting."
     assert find_recommendations(topics) == []
+
+
+def test_a_recommending_paragraph_after_numbered_headings_opens_its_own_list():
+    text = ("Hội thảo kiến nghị:\n\n1. Về chính sách\n\nCần sửa đổi Nghị định về khu công nghiệp.\n\n2. Về tài chính\n\n"
+            "Cần thành lập quỹ hỗ trợ.\n\nCác doanh nghiệp đề xuất:\n- Giảm thủ tục hành chính\n- Hỗ trợ vay vốn")
+    assert texts(text) == ["Về chính sách", "Về tài chính", "Giảm thủ tục hành chính", "Hỗ trợ vay vốn"]

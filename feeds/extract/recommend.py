@@ -162,7 +162,7 @@ def _lists(text: str, title: str = "") -> list[tuple[str, list[_Item]]]:
             items = [item]  # numbering restarted: a new list in the same context
         elif items and not blank and line.strip()[:1].islower():
             _append_text(items, line.strip())
-        elif items and _is_heading(items[0], items[-1]):
+        elif items and _is_heading(items[0], items[-1]) and not _STRONG_TRIGGER.search(line):  # a new call opens its own list
             items[-1].sections.append((line.strip(), []))  # "1. Định hướng ..." / its paragraph / its "–" points
         else:
             if items:
