@@ -48,6 +48,7 @@ CALLS: dict[str, tuple[Callable[[Store], Any], bool]] = {
     "articles": (lambda s: s.articles(), False),
     "get_article": (lambda s: s.get_article(1), False),
     "replace_extraction": (lambda s: s.replace_extraction(1, Extraction()), True),
+    "replace_dating": (lambda s: s.replace_dating(1, make_article(1)), True),
     "upcoming_events": (lambda s: s.upcoming_events(NOW.date(), 10), False),
     "fan_out": (lambda s: s.fan_out(lambda tx, batch: None), True),
     # listings
