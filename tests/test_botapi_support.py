@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 import httpx
 import pytest
 import telegram
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
+from tests.support.botapi import BotApiServer
+from tests.support.botapi_process import BotApiProcess
 from tests.support.telegram_html import HtmlError, parse_html
 
 
@@ -105,3 +110,67 @@ def test_json_and_form_bodies(botapi):
     assert botapi.sent(3)[0].reply_markup == {"inline_keyboard": []}
     refused = httpx.post(botapi.api_url + "/sendMessage", data={"chat_id": "3", "text": "a & b", "parse_mode": "HTML"})
     assert refused.status_code == 400 and refused.json()["description"].startswith("Bad Request: can't parse entities")
+
+
+async def test_latency_delays_every_call_without_serialising_them():
+    with BotApiServer(latency=0.3) as api:
+        async with telegram.Bot(api.token, base_url=api.base_url) as bot:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            await asyncio.gather(*(bot.send_message(chat, "x") for chat in range(1, 11)))
+            elapsed = loop.time() - start
+            arrivals = [s.at for s in api.sent()]
+    assert elapsed >= 0.3  # each call took the round trip ...
+    # ... and the ten overlapped: they all reached the server within one half trip of each other,
+    # which ten calls one after another (each waiting 0.3 s) could not do
+    assert max(arrivals) - min(arrivals) < 0.15 * 10 and len(arrivals) == 10
+
+
+async def test_flood_limits_refuse_a_second_message_to_a_chat_within_a_second(bot, botapi):
+    botapi.flood_limits()
+    await bot.send_message(5, "một")
+    with pytest.raises(RetryAfter) as info:
+        await bot.send_message(5, "hai")
+    assert info.value._retry_after.total_seconds() >= 1
+    await bot.send_message(6, "other chats are not held up")
+    assert botapi.refusals() == 1 and [s.chat_id for s in botapi.sent()] == [5, 6]
+
+
+async def test_flood_limits_allow_20_messages_a_minute_to_a_group(bot, botapi):
+    botapi.flood_limits(per_chat_interval=0)
+    for n in range(20):
+        await bot.send_message(-100, f"tin {n}")
+    with pytest.raises(RetryAfter) as info:
+        await bot.send_message(-100, "tin 21")
+    assert 1 <= info.value._retry_after.total_seconds() <= 61
+    with pytest.raises(RetryAfter):  # a channel by name is limited the same way
+        await _twenty_one(bot, "@kenh")
+    assert botapi.refusals() == 2
+
+
+async def _twenty_one(bot, chat):
+    for n in range(21):
+        await bot.send_message(chat, f"tin {n}")
+
+
+async def test_flood_limits_30_a_second_with_one_second_of_burst_and_1000_when_paid(bot, botapi):
+    botapi.flood_limits()
+    results = await asyncio.gather(*(bot.send_message(c, "x") for c in range(1, 101)), return_exceptions=True)
+    accepted = botapi.sent()
+    span = accepted[-1].at - accepted[0].at
+    assert 30 <= len(accepted) <= 30 + 30 * span + 1  # one second of burst, then 30 a second
+    assert all(isinstance(r, RetryAfter) for r in results if not isinstance(r, telegram.Message))
+    assert botapi.refusals() == 100 - len(accepted)
+    # paid broadcasts have a bucket of their own, 1,000 a second
+    await asyncio.gather(*(bot.send_message(c, "x", allow_paid_broadcast=True) for c in range(200, 500)))
+    assert len(botapi.sent()) == len(accepted) + 300
+
+
+def test_the_server_runs_in_a_process_of_its_own():
+    with BotApiProcess(latency=0.05, cpu=None) as api:
+        api.flood_limits()
+        assert httpx.post(f"{api.base_url}{api.token}/sendMessage", data={"chat_id": "9", "text": "a"}).status_code == 200
+        assert httpx.post(f"{api.base_url}{api.token}/sendMessage", data={"chat_id": "9", "text": "b"}).status_code == 429
+        api.set("enforce_per_chat", False)
+        assert httpx.post(f"{api.base_url}{api.token}/sendMessage", data={"chat_id": "9", "text": "c"}).status_code == 200
+        assert [s.text for s in api.sent(9)] == ["a", "c"] and api.refusals() == 1 and api.pid not in (None, os.getpid())

@@ -17,7 +17,17 @@ Failure kinds for ``fail_next``: "429", "403", "chat_not_found", "400", "500", "
 without an answer: the message is NOT delivered), "migrated" (400 with ``migrate_to_chat_id``), "garbage" (a 200 answer
 that is an HTML page, not JSON: python-telegram-bot's "Invalid server response"). ``rate_limit`` (messages/s over all chats, a
 token bucket with one second of burst) answers 429 when exceeded; ``per_chat_interval`` records
-(and with ``enforce_per_chat`` refuses) messages closer than that to the previous one in a chat.
+(and with ``enforce_per_chat`` refuses) messages closer than that to the previous one in a chat,
+and ``group_per_minute`` messages beyond that many in 60 s to a group or channel.
+
+Real-world conditions: ``latency`` (seconds, also ``BotApiServer(latency=0.15)``) delays every
+call by that round trip, half before the server looks at it and half before the answer arrives,
+without holding up other calls (concurrent calls overlap as on a real network).
+``flood_limits()`` switches on Telegram's limits at once: 30 messages/s per bot (one second of
+burst), one message a second per chat, 20 a minute per group or channel, and 1,000/s for
+messages sent with ``allow_paid_broadcast`` (their own bucket); each refusal is a 429 with
+``retry_after``, counted by ``refusals()``. tests/support/botapi_process.py runs the server in
+its own process, for benchmarks that must not share the sender's interpreter.
 """
 
 from __future__ import annotations
@@ -135,11 +145,21 @@ def _coerce(key: str, value: str) -> Any:
     return value
 
 
+TELEGRAM_PER_SECOND = 30.0  # messages a second per bot (https://core.telegram.org/bots/faq)
+TELEGRAM_PER_CHAT_SECONDS = 1.0  # about one message a second per chat
+TELEGRAM_GROUP_PER_MINUTE = 20  # messages a minute per group
+TELEGRAM_PAID_PER_SECOND = 1000.0  # with allow_paid_broadcast
+
+
 class BotApiServer:
-    def __init__(self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+    ) -> None:
         self.token = token
         self.host, self._port = host, port
+        self.latency = latency  # seconds of round trip added to every call
         self.rate_limit: float | None = None  # messages per second, all chats together
+        self.paid_rate_limit: float | None = None  # messages per second sent with allow_paid_broadcast
         self.per_chat_interval: float | None = None  # seconds between two messages to one chat
         self.enforce_per_chat = False  # refuse (429) instead of only recording
         self.group_per_minute: int | None = None  # record groups/channels above this many per minute
@@ -158,6 +178,7 @@ class BotApiServer:
         self._chat_last: dict[int | str, float] = {}
         self._group_times: dict[int | str, list[float]] = {}
         self._bucket: _Bucket | None = None
+        self._paid_bucket: _Bucket | None = None
         self._chats: dict[int | str, dict[str, Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._new_update: asyncio.Event | None = None
@@ -251,10 +272,36 @@ class BotApiServer:
                 _Failure(kind, times, retry_after, delay, description, method, migrate_to)
             )
 
-    def set_rate_limit(self, per_second: float | None) -> None:
+    def set_rate_limit(self, per_second: float | None, *, paid_per_second: float | None = None) -> None:
         with self._lock:
             self.rate_limit = per_second
             self._bucket = _Bucket(per_second) if per_second else None
+            self.paid_rate_limit = paid_per_second
+            self._paid_bucket = _Bucket(paid_per_second) if paid_per_second else None
+
+    def flood_limits(
+        self,
+        *,
+        per_second: float = TELEGRAM_PER_SECOND,
+        per_chat_interval: float = TELEGRAM_PER_CHAT_SECONDS,
+        group_per_minute: int = TELEGRAM_GROUP_PER_MINUTE,
+        paid_per_second: float = TELEGRAM_PAID_PER_SECOND,
+    ) -> None:
+        """Refuse (429 with retry_after) what Telegram refuses: see the module docstring."""
+        self.set_rate_limit(per_second, paid_per_second=paid_per_second)
+        with self._lock:
+            self.per_chat_interval = per_chat_interval
+            self.group_per_minute = group_per_minute
+            self.enforce_per_chat = True
+
+    def refusals(self, method: str | None = "sendMessage") -> int:
+        """How many calls (of ``method``; every method when None) were answered 429."""
+        with self._lock:
+            return sum(1 for c in self._calls if c.status == 429 and method in (None, c.method))
+
+    def sent_count(self) -> int:
+        with self._lock:
+            return len(self._sent)
 
     def set_admins(self, chat_id: int | str, user_ids: Iterable[int]) -> None:
         with self._lock:
@@ -414,6 +461,16 @@ class BotApiServer:
 
     # ------------------------------------------------------------------ HTTP
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        """Half the round trip on the way in, the call, half on the way back."""
+        half = self.latency / 2
+        if half > 0:
+            await asyncio.sleep(half)
+        response = await self._process(request)
+        if half > 0:
+            await asyncio.sleep(half)
+        return response
+
+    async def _process(self, request: web.Request) -> web.StreamResponse:
         arrived = time.monotonic()
         method = request.match_info["method"]
         params = await _read_params(request)
@@ -500,7 +557,7 @@ class BotApiServer:
         if chat_id in (None, ""):
             raise ApiError(400, "Bad Request: chat_id is empty")
         text = _check_text(params)
-        self._check_pacing(chat_id, arrived)
+        self._check_pacing(chat_id, arrived, paid=params.get("allow_paid_broadcast") is True)
         message = self._message(chat_id, params, text)
         with self._lock:
             self._sent.append(Sent(chat_id, params.get("text", ""), message["message_id"], params, arrived))
@@ -581,26 +638,34 @@ class BotApiServer:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _check_pacing(self, chat_id: Any, arrived: float) -> None:
+    def _check_pacing(self, chat_id: Any, arrived: float, *, paid: bool = False) -> None:
         with self._lock:
-            if self._bucket is not None and not self._bucket.take(arrived):
-                raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+            bucket = self._paid_bucket if paid and self._paid_bucket is not None else self._bucket
+            if bucket is not None and not bucket.take(arrived):
+                raise _too_many(1)
             last = self._chat_last.get(chat_id)
             too_soon = self.per_chat_interval and last is not None and arrived - last < self.per_chat_interval
             if too_soon:
                 self._violations.append((chat_id, arrived - last))
                 if self.enforce_per_chat:
-                    raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-            self._chat_last[chat_id] = arrived
+                    raise _too_many(1)
             self._check_group_rate(chat_id, arrived)
+            self._chat_last[chat_id] = arrived
 
     def _check_group_rate(self, chat_id: Any, arrived: float) -> None:
-        if not self.group_per_minute or not isinstance(chat_id, int) or chat_id > 0:
+        """A group or channel (negative id or @name) gets at most ``group_per_minute`` in 60 s."""
+        if not self.group_per_minute or (isinstance(chat_id, int) and chat_id > 0):
             return
-        times = [t for t in self._group_times.get(chat_id, []) if arrived - t < 60.0] + [arrived]
-        self._group_times[chat_id] = times
-        if len(times) > self.group_per_minute:
-            self._violations.append((chat_id, arrived - times[-2]))
+        times = [t for t in self._group_times.get(chat_id, []) if arrived - t < 60.0]
+        if len(times) >= self.group_per_minute:
+            self._violations.append((chat_id, arrived - times[-1]))
+            if self.enforce_per_chat:
+                raise _too_many(max(1, int(60.0 - (arrived - times[0])) + 1))
+        self._group_times[chat_id] = [*times, arrived]
+
+
+def _too_many(seconds: int) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
 
 
 def _check_text(params: dict) -> str:
