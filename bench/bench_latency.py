@@ -50,9 +50,9 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 import psutil  # noqa: E402
 
 from bot.cli import Context  # noqa: E402
-from bot.service import Service  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.subscribers import Subscribers  # noqa: E402
+from bot.service.service import Service  # noqa: E402
+from bot.service.settings import load_settings  # noqa: E402
+from bot.delivery.subscribers import Subscribers  # noqa: E402
 from tests.support.botapi_process import BotApiProcess, pin_to_cpu  # noqa: E402
 from tests.support.delivery import add_article, add_subscribers, open_store  # noqa: E402
 
@@ -75,7 +75,8 @@ def _prepare(data_dir: Path, subscribers: int) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "sources.toml").write_text(SOURCES_TOML, encoding="utf-8")
     with open_store(data_dir) as store:
-        add_subscribers(Subscribers(store), range(1, subscribers + 1))
+        if subscribers:
+            add_subscribers(Subscribers(store), range(1, subscribers + 1))
         add_article(store, 1)
 
 
@@ -214,6 +215,23 @@ class _PeakRss:
         self.value = max(self.value, self._proc.memory_info().rss)
 
 
+class _CpuUse:
+    """CPU seconds (user + system, all threads) of this process and of the server process since creation."""
+
+    def __init__(self, server_pid: int) -> None:
+        self._procs = (psutil.Process(), psutil.Process(server_pid))
+        self._start = [self._cpu(p) for p in self._procs]
+
+    @staticmethod
+    def _cpu(proc: psutil.Process) -> float:
+        times = proc.cpu_times()
+        return times.user + times.system
+
+    def seconds(self) -> tuple[float, float]:
+        mine, server = (self._cpu(p) - s for p, s in zip(self._procs, self._start, strict=True))
+        return mine, server
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -255,12 +273,14 @@ def run_part(part: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     elif part == "paid":
         with _server(0.15) as api:
             _prepare(tmp / "paid", args.paid_subscribers)
+            cpu = _CpuUse(api.pid)
             with _PeakRss() as peak:
                 r = asyncio.run(fan_out(tmp / "paid", api, args.paid_subscribers, FEEDBOT_DELIVERY_PAID_BROADCAST="true"))
+            mine, server = cpu.seconds()
         ok = r["rate"] >= 900 and r["lost"] == 0 and r["duplicates"] == 0
         lines.append(f"paid     N={args.paid_subscribers} RTT=150 ms  {r['rate']:7.1f} msg/s (wall, {r['seconds']:.1f} s)  "
                      f"lost={r['lost']} duplicates={r['duplicates']} 429s={r['refused']}  peak RSS {peak.value / 2**20:.0f} MiB"
-                     f"  {'ok' if ok else 'TARGET NOT MET'}")
+                     f"  CPU: service {mine:.1f} s, Bot API server {server:.1f} s  {'ok' if ok else 'TARGET NOT MET'}")
     elif part == "memory":
         with _server(0.15) as api:
             _prepare(tmp / "memory", 10_000)

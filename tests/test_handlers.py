@@ -108,7 +108,10 @@ async def bot(tmp_path):
     with BotApiServer() as api:
         store = Store.open(database_url(tmp_path))
         subscribers = Subscribers(store, source_names={s.id: s.name for s in SOURCES})
-        env = {"FEEDBOT_TELEGRAM_API_URL": api.base_url, "FEEDBOT_TELEGRAM_ADMINS": f"{ADMIN}"}
+        env = {"FEEDBOT_TELEGRAM_API_URL": api.base_url, "FEEDBOT_TELEGRAM_ADMINS": f"{ADMIN}",
+               # these tests are about what the commands answer: replies are not spaced per chat
+               # here (the flood budget's pacing has tests of its own, in test_replies.py)
+               "FEEDBOT_DELIVERY_PER_CHAT_SECONDS": "0", "FEEDBOT_DELIVERY_GROUP_PER_MINUTE": "100000"}
         settings = load_settings(None, env=env)
         harness = Harness(api, store, subscribers)
 

@@ -1,5 +1,9 @@
 """Builds the python-telegram-bot ``Application``: Bot API URL, timeouts, handlers, commands.
 
+Updates of different chats are handled at the same time, each chat's in order
+(:mod:`bot.commands.update_order`); every reply goes through the flood budget it shares with the outbox
+sender, ahead of the alerts, and a 429 is waited out, never passed on (:mod:`bot.commands.reply_limiter`).
+
 The service owns the lifecycle (initialize, start, polling or webhook, stop). Nothing here logs
 the token; httpx's per-request INFO lines (whose URLs carry it) are silenced.
 """
@@ -15,6 +19,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.commands.handlers import ADMIN_COMMANDS, SUBSCRIBER_COMMANDS, BotHooks, Deps, Throttle, register_handlers
+from bot.commands.reply_limiter import ReplyLimiter
+from bot.commands.update_order import PerChatOrder
+from bot.delivery.flood import FloodBudget
 from bot.texts.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -25,11 +32,13 @@ _QUIET_LOGGERS = ("httpx", "httpcore")
 __all__ = ["BotHooks", "build_application", "register_commands"]
 
 
-def build_application(settings: Any, token: str, *, store: Any, subscribers: Any, hooks: BotHooks) -> Application:
+def build_application(settings: Any, token: str, *, store: Any, subscribers: Any, hooks: BotHooks,
+                      budget: FloodBudget | None = None) -> Application:
     """An ``Application`` talking to ``settings.telegram.api_url`` with every handler registered.
 
     ``store`` is a :class:`feeds.store.Store`, ``subscribers`` a :class:`bot.delivery.subscribers.Subscribers`;
-    ``hooks`` are the service's callables (scrape now, wake the sender, current sources).
+    ``hooks`` are the service's callables (scrape now, wake the sender, current sources);
+    ``budget`` the flood budget shared with the sender (one of its own from the settings if None).
     """
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -44,6 +53,8 @@ def build_application(settings: Any, token: str, *, store: Any, subscribers: Any
         .get_updates_connect_timeout(10.0)
         .get_updates_read_timeout(10.0)  # python-telegram-bot adds the long-polling timeout to it
         .job_queue(None)
+        .concurrent_updates(PerChatOrder())
+        .rate_limiter(ReplyLimiter(budget or FloodBudget.from_settings(settings)))
         .build()
     )
     deps = Deps(settings=settings, store=store, subscribers=subscribers, hooks=hooks, throttle=Throttle())

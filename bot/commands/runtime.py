@@ -34,19 +34,21 @@ REFUSAL_LOG_SECONDS = 60.0  # at most one WARNING a minute about refused webhook
 Start = Callable[[contextlib.AsyncExitStack], Awaitable[None]]
 
 
-async def open_sender_bot(token: str, api_url: str, stack: contextlib.AsyncExitStack) -> Any:
-    """The sender's initialised ``telegram.Bot``; a refused token is a :class:`ConfigError`."""
+async def open_sender_bot(token: str, api_url: str, stack: contextlib.AsyncExitStack, *, connections: int = 8) -> Any:
+    """The sender's initialised ``telegram.Bot`` with ``connections`` pooled HTTP connections; a
+    refused token is a :class:`ConfigError`."""
     from bot.delivery.sender import make_bot
 
-    return await _initialized(make_bot(token, api_url), stack)
+    return await _initialized(make_bot(token, api_url, connections=connections), stack)
 
 
 async def initialize_application(settings: Any, token: str | None, *, store: Any, subscribers: Any, hooks: Any,
-                                 stack: contextlib.AsyncExitStack) -> Any:
-    """The bot's ``Application``, built and initialised (its ``bot.username`` is known), not started."""
+                                 stack: contextlib.AsyncExitStack, budget: Any = None) -> Any:
+    """The bot's ``Application``, built and initialised (its ``bot.username`` is known), not started;
+    its replies take from ``budget`` (a :class:`bot.delivery.flood.FloodBudget`)."""
     from bot.commands.app import build_application
 
-    app = build_application(settings, token, store=store, subscribers=subscribers, hooks=hooks)
+    app = build_application(settings, token, store=store, subscribers=subscribers, hooks=hooks, budget=budget)
     return await _initialized(app, stack)
 
 

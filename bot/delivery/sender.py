@@ -1,11 +1,13 @@
-"""Drains the outbox to Telegram, paced, without losing or repeating messages.
+"""Drains the outbox to Telegram, paced, pipelined, without losing or repeating messages.
 
-The ``Sender`` takes the oldest due row of each chat (``Subscribers.due_deliveries``), waits for
-the global token bucket (≤ 30 msg/s by default) and a free slot (``concurrency`` requests in
-flight), sends it, and records the outcome before that chat can get its next message. Per chat it
-keeps a gate: the next message to a private chat goes ≥ ``per_chat_seconds`` after the previous
-one was answered, to a group or channel ≥ 60/``group_per_minute`` s (measured from the answer,
-so Telegram sees the spacing too). A limited chat never pauses the others.
+The ``Sender`` takes the oldest due row of each chat (``Subscribers.due_deliveries``) and sends
+it once three things allow it: a place in the send window (``bot.delivery.send_window``: as many calls in
+flight as the target rate needs at the measured round trip, ``delivery.concurrency`` at most
+when set), a token of the flood budget (``bot.delivery.flood``: ≤ 30 msg/s by default, shared with the
+bot's replies, which go first; 1,000/s with ``delivery.paid_broadcast``), and a free chat (never
+two calls in flight to one chat; the next message to a private chat ≥ ``per_chat_seconds`` after
+the previous one was answered, to a group or channel ≥ 60/``group_per_minute`` s). A limited
+chat never pauses the others: the sender sends to another.
 
 Outcomes: accepted → "sent" (only then); RetryAfter → the row waits exactly as asked, for its
 chat, or for everyone when several chats are refused within a second (flood control), and is
@@ -13,8 +15,10 @@ never dropped; Forbidden / "chat not found" → failed and the chat deactivated;
 failed with the reason; timeouts, network errors, 5xx → retried with exponential backoff,
 parked as failed after ``max_attempts``. A wrong token stops the sender with ``DeliveryError``.
 
-After a crash, at most the messages in flight (``concurrency``, 1 for the strict guarantee)
-can be repeated: they were accepted but not yet recorded.
+Outcomes are written in small transactions (the ones that finish together share one commit);
+a chat gets its next message only after the outcome of its previous one is committed. So after
+a crash (SIGKILL, power loss) at most the messages accepted but not yet recorded are sent again:
+at most one per chat, at most the window's size (plus those waiting for their commit) in all.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +34,19 @@ from typing import Any
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
-from bot.texts.messages import render_alert
-from bot.delivery.subscribers import GROUP_TYPES, Delivery, Outcome, Subscribers
 from bot.delivery.errors import DeliveryError
+from bot.delivery.flood import PAID_PER_SECOND, FloodBudget, TokenBucket, retry_seconds  # noqa: F401 - TokenBucket: re-exported
+from bot.delivery.send_window import SendWindow
+from bot.delivery.subscribers import GROUP_TYPES, Delivery, Outcome, Subscribers
+from bot.delivery.telegram_http import AiohttpRequest
+from bot.texts.messages import render_alert
 
 log = logging.getLogger(__name__)
 
 _QUIET = ("httpx", "httpcore")  # their request lines carry the token in the URL
 _RENDER_CACHE = 512
-_FRESH_SECONDS = 0.5  # a row loaded longer ago than this is re-read before it is sent
+_FRESH_SECONDS = 0.5  # rows loaded longer ago than this are loaded again (one waiting that long: re-read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,8 @@ class SenderConfig:
     max_attempts: int = 8
     backoff_seconds: float = 2.0
     backoff_cap_seconds: float = 900.0
-    concurrency: int = 4
+    concurrency: int = 0  # sends in flight at most; 0: as many as rate and round trip need
+    paid_broadcast: bool = False  # allow_paid_broadcast on every message, at 1,000/s
     # messages the global bucket may save up while idle: each one saved is one more in the first
     # second after an idle spell (5 gave 35 in a second at 30/s), so none beyond the next one
     burst: float = 1.0
@@ -66,13 +73,32 @@ class SenderConfig:
             group_per_minute=d.group_per_minute,
             max_attempts=d.max_attempts,
             concurrency=d.concurrency,
+            paid_broadcast=d.paid_broadcast,
         )
         return cls(**{**values, **overrides})
 
     @property
+    def rate(self) -> float:
+        """Messages a second the sender aims at."""
+        return PAID_PER_SECOND if self.paid_broadcast else self.global_per_second
+
+    @property
     def batch_size(self) -> int:
-        """About one second of sending: rows loaded are still fresh when sent."""
-        return min(500, max(self.concurrency, int(self.global_per_second) + 1))
+        """About a quarter of a second of sending: rows loaded are still fresh when sent."""
+        return min(500, max(self.concurrency, int(self.rate / 4) + 1))
+
+    @property
+    def max_in_flight(self) -> int:
+        """The largest send window (and the HTTP connection pool the sender's bot needs)."""
+        return SendWindow(self.rate, self.concurrency or None).limit
+
+    def budget(self, clock: Callable[[], float] = time.monotonic) -> FloodBudget:
+        """A flood budget of these limits (the service shares one with the bot's replies)."""
+        return FloodBudget(
+            per_second=self.global_per_second, per_chat_seconds=self.per_chat_seconds,
+            group_per_minute=self.group_per_minute, paid_per_second=PAID_PER_SECOND if self.paid_broadcast else None,
+            burst=self.burst, clock=clock,
+        )
 
     def interval(self, chat_type: str) -> float:
         if chat_type in GROUP_TYPES:
@@ -83,37 +109,27 @@ class SenderConfig:
         return min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1))
 
 
-class TokenBucket:
-    """``rate`` tokens a second, at most ``capacity`` saved; ``pause`` stops refilling until a time."""
+class SenderBot(Bot):
+    """The sender's ``Bot``: ``send_html`` returns only the new message's id. python-telegram-bot's
+    ``send_message`` builds a ``Message`` (with its chat and user) from every answer, which costs
+    about as much CPU as the call itself at hundreds of messages a second."""
 
-    def __init__(self, rate: float, capacity: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate, self.capacity, self.clock = rate, max(1.0, capacity), clock
-        self.tokens, self.stamp, self.paused_until = 1.0, clock(), 0.0
-
-    def delay(self) -> float:
-        """Seconds until a token is available (0: take one now)."""
-        now = self.clock()
-        if now < self.paused_until:
-            return self.paused_until - now
-        self.tokens = min(self.capacity, self.tokens + (now - max(self.stamp, self.paused_until)) * self.rate)
-        self.stamp = now
-        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self.tokens -= 1.0
-
-    def pause(self, until: float) -> None:
-        self.paused_until = max(self.paused_until, until)
-        self.tokens = 0.0
+    async def send_html(self, chat_id: int, text: str, *, paid: bool = False) -> int:
+        data: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+        if paid:
+            data["allow_paid_broadcast"] = True
+        result = await self._post("sendMessage", data)  # errors: RetryAfter, Forbidden, ... as send_message
+        return int(result["message_id"])
 
 
-def make_bot(token: str, base_url: str, *, connections: int = 8, timeout: float = 20.0) -> Bot:
-    """A python-telegram-bot ``Bot`` with enough pooled connections for ``concurrency`` sends."""
-    request = HTTPXRequest(
+def make_bot(token: str, base_url: str, *, connections: int = 8, timeout: float = 20.0) -> SenderBot:
+    """The sender's bot with ``connections`` pooled HTTP connections (``SenderConfig.max_in_flight``:
+    a send never waits for a connection), on aiohttp (``bot.delivery.telegram_http``)."""
+    request = AiohttpRequest(
         connection_pool_size=connections, read_timeout=timeout, write_timeout=timeout, pool_timeout=timeout
     )
     quiet_http_logs()
-    return Bot(token, base_url=base_url, request=request)
+    return SenderBot(token, base_url=base_url, request=request)
 
 
 def quiet_http_logs() -> None:
@@ -121,11 +137,6 @@ def quiet_http_logs() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-
-
-def _seconds(exc: RetryAfter) -> float:
-    value = exc._retry_after  # a timedelta; the public attribute warns about its future type
-    return max(0.0, value.total_seconds())
 
 
 class Sender:
@@ -137,20 +148,22 @@ class Sender:
         subscribers: Subscribers,
         config: SenderConfig | None = None,
         *,
+        budget: FloodBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot, self.subs = bot, subscribers
         quiet_http_logs()
         self.config = config or SenderConfig()
         self._clock = clock
-        self._bucket = TokenBucket(self.config.global_per_second, self.config.burst, clock)
-        self._slots = asyncio.Semaphore(self.config.concurrency)
-        self._gates: dict[int, float] = {}  # chat -> monotonic time its next message may go
-        self._inflight: set[int] = set()
+        self.budget = budget or self.config.budget(clock)
+        self._paid = self.config.paid_broadcast
+        self.window = SendWindow(self.config.rate, self.config.concurrency or None)
+        self._in_flight = 0  # calls not answered yet
+        self._slot_free = asyncio.Event()
+        self._unrecorded: set[int] = set()  # chats whose last send is not committed yet
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._recent_429: deque[tuple[float, int]] = deque(maxlen=64)
         self._texts: dict[tuple[int, str], str] = {}
         self._fatal: DeliveryError | None = None
         self._to_record: list[tuple[Outcome, asyncio.Future[None]]] = []
@@ -184,6 +197,7 @@ class Sender:
         """Stop taking rows; the messages in flight are finished and recorded."""
         self._stop.set()
         self._wake.set()
+        self._slot_free.set()
         await self._settle()
 
     async def drain(self, timeout: float = 60.0) -> Counter[str]:
@@ -211,32 +225,53 @@ class Sender:
     async def _dispatch_batch(self) -> int:
         self._log_batch()
         self._wake.clear()
-        now = self._clock()
-        self._gates = {c: t for c, t in self._gates.items() if t > now}
-        busy = self._inflight | self._gates.keys()
         limit = self.config.batch_size
-        rows = await asyncio.to_thread(self.subs.due_deliveries, time.time(), limit=limit + len(busy))
+        rows = await asyncio.to_thread(self.subs.due_deliveries, time.time(), limit=limit + len(self._unrecorded))
         loaded, dispatched = self._clock(), 0
         for row in rows:
             if dispatched >= limit or self._stop.is_set() or self._fatal is not None:
                 break
-            if row.chat_id in busy or not await self._acquire():
+            if self._clock() - loaded > _FRESH_SECONDS:  # the rest may have changed: load them again
+                break
+            if not self._may_send(row.chat_id):
                 continue
-            if self._gates.get(row.chat_id, 0.0) > self._clock() or not await self._still_pending(row, loaded):
-                self._slots.release()  # a RetryAfter arrived, or the row was cancelled (/stop, unsubscribe)
+            if not await self._acquire():
+                break
+            # waiting for a place and a token took a while: a reply may have taken the chat, a
+            # RetryAfter may have closed it, or the row may have been cancelled (/stop, unsubscribe)
+            if not await self._still_pending(row, loaded) or not self._may_send(row.chat_id):
+                self._release_slot()
+                self.budget.give_back(paid=self._paid)
                 continue
             self._start(row)
             dispatched += 1
         return dispatched
 
+    def _may_send(self, chat_id: int) -> bool:
+        """No send to the chat in flight or uncommitted, its interval over, no reply waiting."""
+        return chat_id not in self._unrecorded and self.budget.free(chat_id)
+
     async def _acquire(self) -> bool:
-        """A global token (pacing, flood-control pauses) and a concurrency slot; False when stopping."""
-        while (delay := self._bucket.delay()) > 0:
-            if await self._sleep(delay):
+        """A place in the send window, then a token of the flood budget; False when stopping."""
+        while self._in_flight >= self.window.size:
+            self._slot_free.clear()
+            try:
+                await asyncio.wait_for(self._slot_free.wait(), self.config.idle_seconds)
+            except TimeoutError:
+                pass
+            if self._stop.is_set():
                 return False
-        self._bucket.take()
-        await self._slots.acquire()
+        self._in_flight += 1
+        while (delay := self.budget.delay(paid=self._paid)) > 0:
+            if await self._sleep(delay):
+                self._release_slot()
+                return False
+        self.budget.take_now(paid=self._paid)
         return True
+
+    def _release_slot(self) -> None:
+        self._in_flight -= 1
+        self._slot_free.set()
 
     async def _still_pending(self, row: Delivery, loaded: float) -> bool:
         """After a wait for pacing, the row may have been cancelled or deleted meanwhile: re-read it."""
@@ -254,8 +289,9 @@ class Sender:
 
     async def _idle(self) -> None:
         waits = [self.config.idle_seconds]
-        if self._gates:
-            waits.append(min(self._gates.values()) - self._clock())
+        gate = self.budget.next_gate()
+        if gate is not None:
+            waits.append(gate - self._clock())
         next_due = await asyncio.to_thread(self.subs.next_due)
         if next_due is not None and next_due > time.time():
             waits.append(next_due - time.time())
@@ -265,7 +301,8 @@ class Sender:
             pass
 
     def _start(self, row: Delivery) -> None:
-        self._inflight.add(row.chat_id)
+        self.budget.claim(row.chat_id)
+        self._unrecorded.add(row.chat_id)
         task = asyncio.create_task(self._deliver(row))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -281,10 +318,7 @@ class Sender:
         except Exception:  # a bug or a database problem: the row stays pending for the next round
             log.exception("delivery failed unexpectedly", extra={"chat": row.chat_id, "row": row.id})
         finally:
-            gate = self._clock() + self.config.interval(row.chat_type)
-            self._gates[row.chat_id] = max(self._gates.get(row.chat_id, 0.0), gate)
-            self._inflight.discard(row.chat_id)
-            self._slots.release()
+            self._unrecorded.discard(row.chat_id)
             self._wake.set()
 
     async def _record(self, outcome: Outcome) -> None:
@@ -309,19 +343,32 @@ class Sender:
 
     async def _attempt(self, row: Delivery) -> Outcome | None:
         try:
-            text = await self._text(row)
-        except LookupError as exc:
-            return Outcome(row.id, row.chat_id, "failed", error=str(exc))
-        try:
-            message = await self.bot.send_message(row.chat_id, text, parse_mode=ParseMode.HTML)
-        except TelegramError as exc:
-            return await self._refused(row, exc)
-        return Outcome(row.id, row.chat_id, "sent", message_id=message.message_id)
+            try:
+                text = await self._text(row)
+            except LookupError as exc:
+                return Outcome(row.id, row.chat_id, "failed", error=str(exc))
+            started = self._clock()
+            try:
+                message_id = await self._send(row.chat_id, text)
+            except TelegramError as exc:
+                return await self._refused(row, exc)
+            self.window.observe(self._clock() - started)
+            return Outcome(row.id, row.chat_id, "sent", message_id=message_id)
+        finally:
+            self.budget.release(row.chat_id, row.chat_type)
+            self._release_slot()
+
+    async def _send(self, chat_id: int, text: str) -> int:
+        if isinstance(self.bot, SenderBot):
+            return await self.bot.send_html(chat_id, text, paid=self._paid)
+        message = await self.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                              allow_paid_broadcast=self._paid or None)
+        return message.message_id
 
     async def _refused(self, row: Delivery, exc: TelegramError) -> Outcome | None:
         reason = self._redact(str(exc))
         if isinstance(exc, RetryAfter):
-            return self._retry_after(row, _seconds(exc))
+            return self._retry_after(row, retry_seconds(exc))
         if isinstance(exc, Forbidden) or (isinstance(exc, BadRequest) and "chat not found" in reason.lower()):
             log.info("chat unreachable, deactivated", extra={"chat": row.chat_id, "error": reason})
             return Outcome(row.id, row.chat_id, "failed", error=reason, deactivate=True)
@@ -340,12 +387,7 @@ class Sender:
         return self._backoff(row, reason if isinstance(exc, NetworkError) else f"{type(exc).__name__}: {reason}")
 
     def _retry_after(self, row: Delivery, seconds: float) -> Outcome:
-        now = self._clock()
-        self._gates[row.chat_id] = max(self._gates.get(row.chat_id, 0.0), now + seconds)
-        others = {c for t, c in self._recent_429 if now - t < 1.0 and c != row.chat_id}
-        self._recent_429.append((now, row.chat_id))
-        if others:  # several chats refused at once: the bot's global flood limit
-            self._bucket.pause(now + seconds)
+        if self.budget.refused(row.chat_id, seconds, paid=self._paid):  # several chats: the bot-wide limit
             log.warning("flood control: pausing every send", extra={"seconds": seconds})
         error = f"RetryAfter: Telegram asked to wait {seconds:g} s"
         return Outcome(row.id, row.chat_id, "deferred", error=error, next_attempt_at=time.time() + seconds)
@@ -385,10 +427,11 @@ class Sender:
 
     def _log_batch(self) -> None:
         if self._batch:
-            b = self._batch
+            b, window = self._batch, self.window
             log.info(
-                f"delivery batch sent={b['sent']} failed={b['failed']} retried={b['retried']}",
-                extra={"sent": b["sent"], "failed": b["failed"], "retried": b["retried"]},
+                f"delivery batch sent={b['sent']} failed={b['failed']} retried={b['retried']} "
+                f"window={window.size} rtt_ms={window.rtt * 1000:.0f}",
+                extra={"sent": b["sent"], "failed": b["failed"], "retried": b["retried"], "window": window.size},
             )
             self._batch = Counter()
 

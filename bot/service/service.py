@@ -87,6 +87,7 @@ class Service:
         self.subs: Any = None
         self.fetcher: Any = None
         self.sender: Any = None
+        self.budget: Any = None  # bot.delivery.flood.FloodBudget: Telegram's limits, shared by the bot and the sender
         self.app: Any = None  # telegram.ext.Application
         self.bot_username: str = self.settings.telegram.bot_username
         self.webhook_secret = self.settings.telegram.webhook_secret or secrets.token_urlsafe(32)
@@ -123,12 +124,21 @@ class Service:
     def _names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sources}
 
+    def flood_budget(self) -> Any:
+        """The one flood budget of the process: the bot's replies and the sender take from it."""
+        if self.budget is None:
+            from bot.delivery.flood import FloodBudget
+
+            self.budget = FloodBudget.from_settings(self.settings)
+        return self.budget
+
     async def start_sender(self, stack: contextlib.AsyncExitStack) -> None:
         from bot.delivery.sender import Sender, SenderConfig
 
-        bot = await open_sender_bot(self.token or "", self.settings.telegram.api_url, stack)
-        # delivery.concurrency (default 1): after a crash at most that many messages can repeat
-        self.sender = Sender(bot, self.subs, SenderConfig.from_settings(self.settings))
+        config = SenderConfig.from_settings(self.settings)
+        bot = await open_sender_bot(self.token or "", self.settings.telegram.api_url, stack,
+                                    connections=config.max_in_flight)
+        self.sender = Sender(bot, self.subs, config, budget=self.flood_budget())
 
     # ----------------------------------------------------------------- scraping
 
@@ -283,7 +293,7 @@ class Service:
 
         hooks = BotHooks(scrape_now=self.scrape_now, wake_sender=self.wake_sender, sources=lambda: self.sources)
         app = await initialize_application(self.settings, self.token, store=self.store, subscribers=self.subs,
-                                           hooks=hooks, stack=stack)
+                                           hooks=hooks, stack=stack, budget=self.flood_budget())
         self.bot_username = self.bot_username or app.bot.username
         await start_application(app, self.settings, self.webhook_secret, stack)
         self.app = app

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, literal, select, update
 
 from feeds.store.base import StoreBase, Transaction, chunks
 from feeds.store.schema import DONE, KINDS, OPEN, AwareDateTime, articles, chats, outbox, subscriptions
@@ -189,11 +189,16 @@ class OutboxStore(StoreBase):
     def record_outcomes(
         self, outcomes: Sequence[Outcome], *, now: dt.datetime, tx: Transaction | None = None
     ) -> None:
-        """Update each delivery's row (deactivating blocked chats is the caller's job)."""
+        """Update each delivery's row (deactivating blocked chats is the caller's job). Accepted
+        messages, the bulk at hundreds a second, are marked sent in one executemany."""
         values = [_outcome_values(o, now) for o in outcomes]  # an unknown status fails before any write
+        sent = [dict(row_id=o.delivery_id, message_id=o.message_id) for o in outcomes if o.status == "sent"]
         with self._write("record delivery outcomes", tx) as conn:
+            if sent:
+                conn.execute(_MARK_SENT.values(sent_at=now), sent)
             for o, fields in zip(outcomes, values, strict=True):
-                conn.execute(update(outbox).where(outbox.c.id == o.delivery_id).values(**fields))
+                if o.status != "sent":
+                    conn.execute(update(outbox).where(outbox.c.id == o.delivery_id).values(**fields))
 
     # ----------------------------------------------------------------- inspection and housekeeping
 
@@ -218,6 +223,13 @@ class OutboxStore(StoreBase):
 def _heads() -> Any:
     """The first pending row of each chat (the only one that may be sent next)."""
     return select(func.min(outbox.c.id)).where(outbox.c.status == "pending").group_by(outbox.c.chat_id)
+
+
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"))
+    .values(status="sent", message_id=bindparam("message_id"), last_error=None, attempts=outbox.c.attempts + 1)
+)
 
 
 def _outcome_values(o: Outcome, now: dt.datetime) -> dict[str, Any]:
