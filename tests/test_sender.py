@@ -14,6 +14,7 @@ from bot.service.settings import load_settings
 from bot.delivery.subscribers import Subscribers
 from bot.delivery.errors import DeliveryError
 from feeds.models import Recommendation
+from tests.support.botapi import BotApiServer
 from tests.support.delivery import NOW, add_article, make_article, open_store
 
 FAST = SenderConfig(
@@ -336,5 +337,67 @@ def test_config_from_the_settings_file(tmp_path):
     path.write_text("[delivery]\nmax_attempts = 3\nglobal_per_second = 25.0\ngroup_per_minute = 10\n", encoding="utf-8")
     config = SenderConfig.from_settings(load_settings(path, env={}), concurrency=2)
     assert (config.max_attempts, config.global_per_second, config.concurrency) == (3, 25.0, 2)
+    defaults = SenderConfig.from_settings(load_settings(None, env={}))
+    assert defaults.concurrency == 0 and not defaults.paid_broadcast  # a window sized by itself, unpaid
     assert config.interval("private") == 1.0 and config.interval("channel") == 6.0
     assert config.backoff(1) == 2.0 and config.backoff(30) == config.backoff_cap_seconds
+
+
+async def test_at_a_real_round_trip_the_window_keeps_several_sends_in_flight(subs):
+    with BotApiServer(latency=0.2) as api:
+        api.flood_limits()
+        _chats(subs, *range(1, 61))
+        _alert(subs)
+        config = SenderConfig(backoff_seconds=0.05, idle_seconds=0.2)  # the default rate and window
+        async with make_bot(api.token, api.base_url, connections=config.max_in_flight) as bot:
+            sender = Sender(bot, subs, config)
+            assert await sender.drain() == {"sent": 60}
+    assert sender.window.rtt >= 0.2 and sender.window.size >= 8  # 30/s x 0.2 s + 2, from its own timings
+    assert api.peak_open >= 2  # pipelined: several calls were in flight at once ...
+    assert api.refusals() == 0 and api.violations() == []  # ... within Telegram's limits
+
+
+async def test_never_two_sends_in_flight_to_one_chat(subs):
+    with BotApiServer(latency=0.2) as api:
+        _chats(subs, 1, 2, 3)
+        for text in ("Một", "Hai", "Ba"):
+            subs.enqueue_text([1, 2, 3], text)
+        fast = SenderConfig(global_per_second=500, per_chat_seconds=0, concurrency=50)
+        async with make_bot(api.token, api.base_url) as bot:
+            await Sender(bot, subs, fast).drain()
+        arrivals = {chat: [s.at for s in api.sent(chat)] for chat in (1, 2, 3)}
+    for chat, times in arrivals.items():
+        assert [s.text for s in api.sent(chat)] == ["Một", "Hai", "Ba"]
+        # the next send to a chat left only after the previous one was answered (a full round trip)
+        assert all(b - a >= 0.2 for a, b in zip(times, times[1:])), (chat, times)
+
+
+async def test_paid_broadcasts_are_sent_with_allow_paid_broadcast(subs, botapi):
+    botapi.flood_limits()
+    _chats(subs, *range(1, 101))
+    _alert(subs)
+    paid = SenderConfig(paid_broadcast=True, per_chat_seconds=0.05, idle_seconds=0.2)
+    assert paid.rate == 1000 and paid.max_in_flight > SenderConfig().max_in_flight
+    async with make_bot(botapi.token, botapi.base_url, connections=paid.max_in_flight) as bot:
+        assert await Sender(bot, subs, paid).drain() == {"sent": 100}
+    assert all(s.params.get("allow_paid_broadcast") is True for s in botapi.sent())
+    assert botapi.refusals() == 0  # 100 at once is within the paid limit, far beyond the 30/s one
+
+
+async def test_the_senders_http_layer_reports_failures_without_the_token(botapi):
+    from telegram.error import NetworkError, TimedOut
+
+    botapi.fail_next(1, "drop")
+    botapi.fail_next(2, "slow", delay=1.0)
+    async with make_bot(botapi.token, botapi.base_url, timeout=0.3) as bot:
+        with pytest.raises(NetworkError) as dropped:
+            await bot.send_html(1, "x")
+        with pytest.raises(TimedOut):
+            await bot.send_html(2, "x")
+        assert await bot.send_html(3, "<b>x</b>") > 0  # the pool recovers
+    assert botapi.token not in str(dropped.value)
+    unreachable = make_bot(botapi.token, "http://127.0.0.1:1/bot")
+    with pytest.raises(NetworkError) as refused:
+        await unreachable.send_html(1, "x")
+    await unreachable.request.shutdown()
+    assert botapi.token not in str(refused.value) and "Cannot connect" in str(refused.value)

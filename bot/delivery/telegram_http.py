@@ -1,4 +1,4 @@
-"""python-telegram-bot's HTTP layer on aiohttp, for the bots that keep many calls in flight.
+"""python-telegram-bot's HTTP layer on aiohttp, for the outbox sender's many calls in flight.
 
 python-telegram-bot's default ``HTTPXRequest`` looks at every pooled connection (a system call
 each) whenever a request starts or ends: with the hundreds of connections the outbox sender keeps
@@ -9,7 +9,7 @@ the calls and turns the answers into results and errors (``RetryAfter``, ``Forbi
 
 Timeouts map onto aiohttp's: ``connect`` + ``pool`` → the time to get a connection (from the pool
 or a new one), ``connect`` → the TCP/TLS connect, ``read`` → the wait for each chunk of the answer.
-aiohttp has no write timeout; Bot API requests without files are small. A timeout is
+aiohttp has no write timeout; the sender's requests are small forms (no files: those are refused). A timeout is
 ``telegram.error.TimedOut``, any other failure ``NetworkError``; the URL (which holds the token)
 never appears in their messages.
 """
@@ -90,21 +90,13 @@ class AiohttpRequest(BaseRequest):
 _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
-    """The form (encoded here: aiohttp's own form builder costs as much as the rest of the call),
-    or a multipart form when files are uploaded; with its headers."""
+def _body(request_data: RequestData | None) -> tuple[bytes | None, dict[str, str] | None]:
+    """The form, encoded here (aiohttp's own form builder costs as much as the rest of the call)."""
     if request_data is None:
         return None, None
-    fields = request_data.json_parameters
-    files = request_data.multipart_data
-    if not files:
-        return urlencode(fields).encode(), _FORM
-    form = aiohttp.FormData()
-    for name, value in fields.items():
-        form.add_field(name, value)
-    for name, (filename, content, mime) in files.items():
-        form.add_field(name, content, filename=filename, content_type=mime)
-    return form, None
+    if request_data.multipart_data:
+        raise ValueError("AiohttpRequest sends text messages only, no files")
+    return urlencode(request_data.json_parameters).encode(), _FORM
 
 
 __all__ = ["AiohttpRequest"]

@@ -164,6 +164,8 @@ class BotApiServer:
         self.enforce_per_chat = False  # refuse (429) instead of only recording
         self.group_per_minute: int | None = None  # record groups/channels above this many per minute
         self.webhook_url = ""
+        self.peak_open = 0  # most calls in progress at once (arrived, not answered yet)
+        self._open = 0
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._sent: list[Sent] = []
@@ -332,6 +334,7 @@ class BotApiServer:
             return list(self._commands.get((scope, language_code), []))
 
     def reset(self) -> None:
+        self.peak_open = 0
         with self._lock:
             self._calls.clear()
             self._sent.clear()
@@ -463,12 +466,17 @@ class BotApiServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         """Half the round trip on the way in, the call, half on the way back."""
         half = self.latency / 2
-        if half > 0:
-            await asyncio.sleep(half)
-        response = await self._process(request)
-        if half > 0:
-            await asyncio.sleep(half)
-        return response
+        self._open += 1
+        self.peak_open = max(self.peak_open, self._open)
+        try:
+            if half > 0:
+                await asyncio.sleep(half)
+            response = await self._process(request)
+            if half > 0:
+                await asyncio.sleep(half)
+            return response
+        finally:
+            self._open -= 1
 
     async def _process(self, request: web.Request) -> web.StreamResponse:
         arrived = time.monotonic()
