@@ -15,7 +15,7 @@ from bot.delivery.subscribers import Subscribers
 from bot.delivery.errors import DeliveryError
 from feeds.models import Recommendation
 from tests.support.botapi import BotApiServer
-from tests.support.delivery import NOW, add_article, make_article, open_store
+from tests.support.delivery import NOW, add_article, add_subscribers, make_article, open_store
 
 FAST = SenderConfig(
     global_per_second=500, per_chat_seconds=0.05, backoff_seconds=0.05, idle_seconds=0.2, max_attempts=4
@@ -401,3 +401,18 @@ async def test_the_senders_http_layer_reports_failures_without_the_token(botapi)
         await unreachable.send_html(1, "x")
     await unreachable.request.shutdown()
     assert botapi.token not in str(refused.value) and "Cannot connect" in str(refused.value)
+
+
+async def test_no_repeat_when_an_outcome_is_committed_while_the_outbox_is_read(subs, bot, botapi):
+    # no per-chat interval: a chat is free again as soon as its outcome is committed, possibly
+    # while a query for the next rows runs and still reads the row as pending
+    chats = range(1, 401)
+    add_subscribers(subs, chats)
+    subs.enqueue_text(chats, "Một")
+    subs.enqueue_text(chats, "Hai")
+    unpaced = SenderConfig(global_per_second=100_000, per_chat_seconds=0, burst=64, concurrency=16)
+    assert await Sender(bot, subs, unpaced).drain() == {"sent": 800}
+    texts: dict[int, list[str]] = {}
+    for s in botapi.sent():
+        texts.setdefault(s.chat_id, []).append(s.text)
+    assert all(texts[c] == ["Một", "Hai"] for c in chats)

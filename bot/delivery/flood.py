@@ -28,8 +28,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from bot.delivery.subscribers import GROUP_TYPES
+
 PAID_PER_SECOND = 1000.0  # Telegram's limit for allow_paid_broadcast
-GROUP_TYPES = frozenset({"group", "supergroup", "channel"})
 # Lateness of a taker that a bucket forgives (it may hold this much more than ``burst``): a taker
 # woken a little late does not lose the token's worth of time, and no second ever gets more than
 # rate + 1 ordinary messages. The paid bucket forgives 200 ms (200 messages): at 1,000 a second a
@@ -220,4 +221,4 @@ class FloodBudget:
         return others
 
 
-__all__ = ["FloodBudget", "GROUP_TYPES", "PAID_PER_SECOND", "TokenBucket", "chat_kind", "retry_seconds"]
+__all__ = ["FloodBudget", "PAID_PER_SECOND", "TokenBucket", "chat_kind", "retry_seconds"]

@@ -38,7 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 from bot.delivery.errors import DeliveryError
 from bot.delivery.flood import PAID_PER_SECOND, FloodBudget, TokenBucket, retry_seconds  # noqa: F401 - TokenBucket: re-exported
 from bot.delivery.send_window import SendWindow
-from bot.delivery.subscribers import GROUP_TYPES, Delivery, Outcome, Subscribers
+from bot.delivery.subscribers import Delivery, Outcome, Subscribers
 from bot.delivery.telegram_http import AiohttpRequest
 from bot.texts.messages import render_alert
 
@@ -101,9 +101,8 @@ class SenderConfig:
         )
 
     def interval(self, chat_type: str) -> float:
-        if chat_type in GROUP_TYPES:
-            return max(self.per_chat_seconds, 60.0 / self.group_per_minute)
-        return self.per_chat_seconds
+        """Seconds between two messages to a chat of this type."""
+        return self.budget().interval(chat_type)
 
     def backoff(self, attempts: int) -> float:
         return min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** max(0, attempts - 1))
@@ -161,6 +160,7 @@ class Sender:
         self._in_flight = 0  # calls not answered yet
         self._slot_free = asyncio.Event()
         self._unrecorded: set[int] = set()  # chats whose last send is not committed yet
+        self._committed: set[int] = set()  # chats whose outcome was committed since the last query began
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
@@ -226,14 +226,16 @@ class Sender:
         self._log_batch()
         self._wake.clear()
         limit = self.config.batch_size
+        self._committed.clear()
         rows = await asyncio.to_thread(self.subs.due_deliveries, time.time(), limit=limit + len(self._unrecorded))
-        loaded, dispatched = self._clock(), 0
+        # an outcome committed while the query ran may be missing from what it read: skip those chats
+        stale, loaded, dispatched = set(self._committed), self._clock(), 0
         for row in rows:
             if dispatched >= limit or self._stop.is_set() or self._fatal is not None:
                 break
             if self._clock() - loaded > _FRESH_SECONDS:  # the rest may have changed: load them again
                 break
-            if not self._may_send(row.chat_id):
+            if row.chat_id in stale or not self._may_send(row.chat_id):
                 continue
             if not await self._acquire():
                 break
@@ -319,6 +321,7 @@ class Sender:
             log.exception("delivery failed unexpectedly", extra={"chat": row.chat_id, "row": row.id})
         finally:
             self._unrecorded.discard(row.chat_id)
+            self._committed.add(row.chat_id)
             self._wake.set()
 
     async def _record(self, outcome: Outcome) -> None:
