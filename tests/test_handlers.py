@@ -111,7 +111,7 @@ async def bot(tmp_path):
         env = {"FEEDBOT_TELEGRAM_API_URL": api.base_url, "FEEDBOT_TELEGRAM_ADMINS": f"{ADMIN}",
                # these tests are about what the commands answer: replies are not spaced per chat
                # here (the flood budget's pacing has tests of its own, in test_replies.py)
-               "FEEDBOT_DELIVERY_PER_CHAT_SECONDS": "0", "FEEDBOT_DELIVERY_GROUP_PER_MINUTE": "100000"}
+               "FEEDBOT_DELIVERY_PER_CHAT_SECONDS": "0", "FEEDBOT_DELIVERY_GROUP_PER_MINUTE": "1000"}
         settings = load_settings(None, env=env)
         harness = Harness(api, store, subscribers)
 
