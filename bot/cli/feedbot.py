@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+from bot.cli.init_config import DEFAULT_CONFIG_DIR  # its settings.toml may be missing; a named file may not
 from bot.cli.jsonout import jsonable
 from bot.service.logs import configure_logging
 from bot.service.settings import Settings, load_settings, telegram_token
@@ -24,7 +25,6 @@ from feeds.models import RefreshResult, Source
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-DEFAULT_SETTINGS = "config/settings.toml"  # may be missing (every key has a default); a named file may not
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +38,9 @@ class Context:
     def sources(self) -> tuple[Source, ...]:
         from feeds.config import load_sources
 
+        if not self.sources_path.exists():
+            raise ConfigError("file not found; write a commented one with `feedbot init`, or name yours with "
+                              "--config-dir DIR / --sources FILE", where=str(self.sources_path))
         return load_sources(self.sources_path)
 
     def open_store(self):  # -> feeds.store.Store
@@ -60,16 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="feedbot",
         description="Turn VNCPC's news pages (and other configured sites) into Atom/RSS/iCal feeds and Telegram alerts.",
     )
-    p.add_argument("--settings", type=Path, default=Path(env.get("FEEDBOT_SETTINGS", DEFAULT_SETTINGS)),
-                   help="settings file (env FEEDBOT_SETTINGS; default config/settings.toml)")
-    p.add_argument("--sources", type=Path, default=Path(env.get("FEEDBOT_SOURCES", "config/sources.toml")),
-                   help="sources file (env FEEDBOT_SOURCES; default config/sources.toml)")
+    p.add_argument("--config-dir", type=Path, default=Path(env.get("FEEDBOT_CONFIG_DIR", DEFAULT_CONFIG_DIR)),
+                   metavar="DIR", help="folder of settings.toml and sources.toml, as `feedbot init` writes them "
+                   "(env FEEDBOT_CONFIG_DIR; default config)")
+    p.add_argument("--settings", type=Path, default=_env_path("FEEDBOT_SETTINGS"), metavar="FILE",
+                   help="settings file, instead of the one in the config folder (env FEEDBOT_SETTINGS)")
+    p.add_argument("--sources", type=Path, default=_env_path("FEEDBOT_SOURCES"), metavar="FILE",
+                   help="sources file, instead of the one in the config folder (env FEEDBOT_SOURCES)")
     p.add_argument("--data-dir", type=Path, default=None,
                    help="database and published feeds (env FEEDBOT_DATA_DIR; default data)")
     p.add_argument("--log-level", default=None, type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                    metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR (default from settings: INFO)")
     p.add_argument("--log-json", action="store_true", help="log one JSON object per line")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("init", help="write a commented settings.toml and sources.toml to start from")
+    s.add_argument("folder", type=Path, nargs="?", default=None, metavar="DIR",
+                   help="where to write them (default: the config folder, ./config); never overwrites")
+    s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("scrape", help="scrape sources once, store what is new, publish the feeds")
     s.add_argument("--source", action="append", default=[], metavar="ID", help="only this source (repeatable)")
@@ -112,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
@@ -121,17 +137,18 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.settings != Path(DEFAULT_SETTINGS) and not args.settings.exists():
-            raise ConfigError("file not found; fix --settings / FEEDBOT_SETTINGS (or leave both unset for the defaults)",
-                              where=str(args.settings))
-        settings = load_settings(args.settings)
+        if args.settings is not None and not args.settings.exists():
+            raise ConfigError("file not found; fix --settings / FEEDBOT_SETTINGS (or leave both unset for the "
+                              "config folder's settings.toml)", where=str(args.settings))
+        settings_path = args.settings or args.config_dir / "settings.toml"  # the folder's may be missing
+        settings = load_settings(settings_path)
         token = telegram_token()
     except ConfigError as exc:
         print(f"feedbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(args.log_level or settings.log_level, as_json=args.log_json, secrets=[token or ""])
     data_dir = args.data_dir or Path(settings.data_dir)
-    ctx = Context(settings=settings, sources_path=args.sources, data_dir=data_dir)
+    ctx = Context(settings=settings, sources_path=args.sources or args.config_dir / "sources.toml", data_dir=data_dir)
     try:
         return int(args.func(ctx, args) or 0)
     except ConfigError as exc:
@@ -166,6 +183,14 @@ def _progress(source_id: str, done: int, total: int) -> None:
         print(f"\r{source_id}: article {done}/{total}", end=end, file=sys.stderr, flush=True)
     elif total >= 10 and (done % 10 == 0 or done == total):
         print(f"{source_id}: article {done}/{total}", file=sys.stderr, flush=True)
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    from bot.cli.init_config import next_steps, write_samples
+
+    folder = args.folder if args.folder is not None else args.config_dir
+    print(next_steps(write_samples(folder)))
+    return EXIT_OK
 
 
 def cmd_scrape(ctx: Context, args: argparse.Namespace) -> int:
