@@ -30,3 +30,12 @@ def botapi():
 
     with BotApiServer() as s:
         yield s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through chromedriver (tests/support/browser.py); skipped when not installed."""
+    from tests.support.browser import chromium
+
+    with chromium() as b:
+        yield b
