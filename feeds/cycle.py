@@ -68,12 +68,16 @@ def scrape_sources(
     include_paused: bool = False,
     on_health: HealthChange | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    on_start: Callable[[Source], None] | None = None,
 ) -> list[RefreshResult]:
-    """Refresh ``sources`` one after the other; one result per source that ran."""
+    """Refresh ``sources`` one after the other; one result per source that ran. ``on_start`` hears
+    which source runs next in this thread (e.g. to count its requests)."""
     results: list[RefreshResult] = []
     for source in sources:
         if should_stop():
             break
+        if on_start is not None:
+            on_start(source)
         before = store.source_health(source.id) if on_health is not None else None
         ran = refresh_sources([source], store=store, fetcher=fetcher, progress=progress, include_paused=include_paused)
         results += ran

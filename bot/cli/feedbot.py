@@ -48,10 +48,10 @@ class Context:
 
         return Store.open(self.settings.database_url or database_url(self.data_dir))
 
-    def fetcher(self):  # -> feeds.fetch.Fetcher
+    def fetcher(self, **options: Any):  # -> feeds.fetch.Fetcher
         from feeds.fetch import Fetcher
 
-        return Fetcher(self.settings.fetch_settings)
+        return Fetcher(self.settings.fetch_settings, **options)
 
     def feed_files(self):  # -> feeds.publish.FeedFiles
         return self.settings.feed_files(self.data_dir / "public")

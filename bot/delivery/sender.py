@@ -149,8 +149,10 @@ class Sender:
         *,
         budget: FloodBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observe: Callable[[Outcome, float], None] | None = None,
     ) -> None:
         self.bot, self.subs = bot, subscribers
+        self._observe = observe  # told each outcome and how long its attempt took (metrics)
         quiet_http_logs()
         self.config = config or SenderConfig()
         self._clock = clock
@@ -313,7 +315,10 @@ class Sender:
 
     async def _deliver(self, row: Delivery) -> None:
         try:
+            started = time.perf_counter()
             outcome = await self._attempt(row)
+            if outcome is not None and self._observe is not None:
+                self._observe(outcome, time.perf_counter() - started)
             if outcome is not None:
                 await self._record(outcome)
                 self._count(outcome)

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.service.health import health_notice
+from bot.service.metrics import Metrics
 from bot.service.worker_thread import Stopping
 from feeds.errors import StoreError
 from feeds.models import RefreshResult, Source, SourceHealth
@@ -45,8 +46,10 @@ class ScrapeCycle:
     runs one at a time."""
 
     def __init__(self, *, store: Any, fetcher: Any, subscribers: Any, settings: Any, public_dir: Path,
-                 sources: Callable[[], Sequence[Source]], halt: threading.Event, alert_admins: bool) -> None:
+                 sources: Callable[[], Sequence[Source]], halt: threading.Event, alert_admins: bool,
+                 metrics: Metrics | None = None) -> None:
         self.store, self.fetcher, self.subs, self.settings = store, fetcher, subscribers, settings
+        self.metrics = metrics
         self.public_dir, self.sources, self.halt = public_dir, sources, halt
         self.alert_admins = alert_admins  # admin notices are queued only when the bot can send them
         self.stale = True  # the feeds need writing: first cycle, a change, a reload, a failed publish
@@ -62,9 +65,15 @@ class ScrapeCycle:
         """Scrape ``sources`` one after the other; one result per source that ran."""
         from feeds.cycle import scrape_sources
 
-        return scrape_sources(sources, store=self.store, fetcher=self.fetcher, progress=self._progress,
-                              include_paused=include_paused, on_health=self._notify_admins,
-                              should_stop=self.halt.is_set)
+        metrics = self.metrics
+        results = scrape_sources(sources, store=self.store, fetcher=self.fetcher, progress=self._progress,
+                                 include_paused=include_paused, on_health=self._notify_admins,
+                                 should_stop=self.halt.is_set, on_start=metrics.start_source if metrics else None)
+        if metrics is not None:
+            metrics.start_source(None)  # this thread's later requests belong to no source
+            for result in results:
+                metrics.observe_run(result)
+        return results
 
     def finish(self, results: Sequence[RefreshResult]) -> None:
         """Publish the feeds when they are stale (until a publish succeeds), then fan out."""

@@ -31,6 +31,7 @@ from typing import Any
 
 from bot.service.health import health_notice, health_report, summarize
 from bot.service.logs import RedactFilter
+from bot.service.metrics import Metrics, Snapshot
 from bot.service.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
 from bot.service.scrape_cycle import ScrapeCycle, host_groups
 from bot.service.scrape_gate import ScrapeGate
@@ -102,6 +103,7 @@ class Service:
         self.exit_status = 0  # 2 when Telegram refused the token
         self._telegram_task: asyncio.Task[None] | None = None
         self.telegram_problem: str | None = None  # why the last attempt to start the bot failed
+        self.metrics = Metrics()
 
     # ----------------------------------------------------------------- opening and closing
 
@@ -116,10 +118,16 @@ class Service:
             Subscribers, self.store, timezone=s.timezone, default_language=s.telegram.language,
             default_digest_hour=s.digest.default_hour, source_names=self._names(),
         )
-        self.fetcher = stack.enter_context(self.ctx.fetcher())
+        self.fetcher = stack.enter_context(self.ctx.fetcher(on_request=self.metrics.observe_fetch))
         self.scrape = ScrapeCycle(store=self.store, fetcher=self.fetcher, subscribers=self.subs, settings=s,
                                   public_dir=self.ctx.data_dir / "public", sources=lambda: self.sources,
-                                  halt=self._halt, alert_admins=bool(self.token))
+                                  halt=self._halt, alert_admins=bool(self.token), metrics=self.metrics)
+        self.metrics.know_sources(src.id for src in self.sources)
+        self.metrics.watch(self._snapshot, lambda: [src.id for src in self.sources])
+
+    def _snapshot(self) -> Snapshot:
+        stats = self.subs.stats()
+        return Snapshot(health=self.store.health(), outbox=dict(stats.by_status), subscribers=dict(stats.by_topic))
 
     def _names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sources}
@@ -138,7 +146,7 @@ class Service:
         config = SenderConfig.from_settings(self.settings)
         bot = await open_sender_bot(self.token or "", self.settings.telegram.api_url, stack,
                                     connections=config.max_in_flight)
-        self.sender = Sender(bot, self.subs, config, budget=self.flood_budget())
+        self.sender = Sender(bot, self.subs, config, budget=self.flood_budget(), observe=self.metrics.observe_send)
 
     # ----------------------------------------------------------------- scraping
 
@@ -243,6 +251,7 @@ class Service:
             return
         self.sources = sources
         self.subs.source_names = self._names()
+        self.metrics.know_sources(src.id for src in sources)
         self.scrape.stale = True  # the next cycle writes the feeds of the new sources
         if change is not None:
             log.info("sources reloaded sources=%d added=%s removed=%s rescheduled=%s", len(sources),
@@ -275,7 +284,7 @@ class Service:
         return "webhook" if self.settings.telegram.webhook_url else "polling"
 
     async def start_web(self, stack: contextlib.AsyncExitStack) -> None:
-        app = create_app(self.web_config, self.health)
+        app = create_app(self.web_config, self.health, metrics=lambda: asyncio.to_thread(self.metrics.render))
         if self.settings.telegram.webhook_url and self.token:
             add_webhook_route(app, self.settings.telegram.webhook_url, self.webhook_secret, lambda: self.app)
         host, port = self.settings.http.host, self.settings.http.port

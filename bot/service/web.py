@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     ".ics": "text/calendar; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
 }
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus text format
 FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\.(atom|rss|ics)$")
 
 HealthCheck = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
@@ -82,9 +83,11 @@ class FileCache:
         return body
 
 
-def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck) -> web.Application:
+def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck, *,
+               metrics: Callable[[], Awaitable[bytes]] | None = None) -> web.Application:
     """``config`` may be a callable returning the current config (the service's SIGHUP reload
-    changes the feed list and max-age); the public folder is read from it on every request."""
+    changes the feed list and max-age); the public folder is read from it on every request.
+    ``metrics`` gives the Prometheus text for ``/metrics`` (no route without it)."""
     app = web.Application()
     cache = FileCache()
     current: Callable[[], WebConfig] = config if callable(config) else (lambda: config)
@@ -115,6 +118,12 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck)
     app.router.add_get("/feeds.opml", opml)
     app.router.add_get("/feeds/{name}", feed)
     app.router.add_get("/healthz", healthz)
+    if metrics is not None:
+        async def prometheus(request: web.Request) -> web.Response:
+            return web.Response(body=await metrics(), headers={"Content-Type": METRICS_CONTENT_TYPE,
+                                                              "Cache-Control": "no-store"})
+
+        app.router.add_get("/metrics", prometheus)
     return app
 
 

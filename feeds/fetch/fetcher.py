@@ -86,7 +86,8 @@ class Fetcher:
 
     ``sleep`` and ``clock`` (monotonic seconds) are injectable so backoff and pacing can be
     observed in tests without waiting. ``requests_made`` counts HTTP requests, retries and
-    redirect hops included, robots.txt excluded.
+    redirect hops included, robots.txt excluded. ``on_request(url, status, seconds)`` is told of
+    every request (robots.txt too; status "error" when no answer came), e.g. for metrics.
     """
 
     def __init__(
@@ -96,8 +97,10 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_request: Callable[[str, int | str, float], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._on_request = on_request  # (url, status or "error", seconds) after every request
         self.requests_made = 0
         self._sleep = sleep
         self._clock = clock
@@ -243,8 +246,10 @@ class Fetcher:
             message = f"the page redirects to a malformed URL ({exc}); the site's redirect is broken"
             raise FetchError(message, url=url) from exc
         finally:
-            ms = (time.perf_counter() - started) * 1000
-            log.debug("fetch url=%s status=%s ms=%.0f robots=%s", url, status, ms, robots)
+            seconds = time.perf_counter() - started
+            log.debug("fetch url=%s status=%s ms=%.0f robots=%s", url, status, seconds * 1000, robots)
+            if self._on_request is not None:
+                self._on_request(url, status, seconds)
 
     def _exchange(self, url: str, headers: dict[str, str], cap: int) -> _Response:
         """One request within the thread's deadline; the body read raw and decoded with bounds."""
