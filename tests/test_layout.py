@@ -23,7 +23,8 @@ PACKAGES = ("feeds", "bot")
 PURE = (
     "feeds.errors", "feeds.models", "feeds.text", "feeds.dates", "feeds.dating", "feeds.present",
     "feeds.config.sources", "feeds.scrape", "feeds.extract", "feeds.store.serialize",
-    "feeds.publish.entries", "feeds.publish.feed", "feeds.publish.ical", "feeds.publish.opml",
+    "feeds.publish.entries", "feeds.publish.feed", "feeds.publish.jsonfeed", "feeds.publish.ical",
+    "feeds.publish.opml",
     "bot.texts",
 )  # fmt: skip
 IO_LIBRARIES = {

@@ -356,8 +356,9 @@ def test_publish_all(tmp_path: Path) -> None:
         paths = publish_all(store, sources, public, base_url=BASE + "/", max_entries=2)
         names = sorted(str(p.relative_to(public)) for p in paths)
         assert names == sorted(
-            ["feeds.opml", "feeds/events.ics", "feeds/events.atom", "feeds/recommendations.atom"]
-            + [f"feeds/{n}.{ext}" for n in ("vncpc-vi", "vncpc-en", "all") for ext in ("atom", "rss")]
+            ["feeds.opml", "feeds-json.opml", "feeds/events.ics", "feeds/events.atom", "feeds/events.json",
+             "feeds/recommendations.atom", "feeds/recommendations.json"]
+            + [f"feeds/{n}.{ext}" for n in ("vncpc-vi", "vncpc-en", "all") for ext in ("atom", "rss", "json")]
         )
         stamps = {p: p.stat().st_mtime_ns for p in paths}
         assert publish_all(store, sources, public, base_url=BASE, max_entries=2) == paths

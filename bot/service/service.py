@@ -64,13 +64,16 @@ STOP_GRACE_SECONDS = 10.0  # longest wait at shutdown for a scrape stuck in a re
 
 def feed_links(sources: Sequence[Source]) -> list[FeedLink]:
     """Every published feed, as the index page lists them (names as :func:`feeds.publish.publish_all` writes)."""
-    links = [FeedLink("Tất cả tin · All news", "all.atom", "all"), FeedLink("Tất cả tin · All news", "all.rss", "all")]
+    def formats(title: str, name: str, topic: str, kinds: Sequence[str]) -> list[FeedLink]:
+        return [FeedLink(title, f"{name}.{kind}", topic) for kind in kinds]
+
+    links = formats("Tất cả tin · All news", "all", "all", ("atom", "rss", "json"))
     for s in sources:
-        links += [FeedLink(s.name, f"{s.id}.atom", s.id), FeedLink(s.name, f"{s.id}.rss", s.id)]
+        links += formats(s.name, s.id, s.id, ("atom", "rss", "json"))
     links += [
-        FeedLink("Sự kiện · Events", "events.atom", "events"),
+        *formats("Sự kiện · Events", "events", "events", ("atom", "json")),
         FeedLink("Lịch sự kiện · Events calendar", "events.ics", "events"),
-        FeedLink("Kiến nghị · Recommendations", "recommendations.atom", "recommendations"),
+        *formats("Kiến nghị · Recommendations", "recommendations", "recommendations", ("atom", "json")),
     ]
     return links
 

@@ -31,9 +31,11 @@ CONTENT_TYPES = {
     ".rss": "application/rss+xml; charset=utf-8",
     ".ics": "text/calendar; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",  # JSON Feed 1.1
 }
+OPML_FILES = ("feeds.opml", "feeds-json.opml")  # the Atom feeds; their JSON Feed twins
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus text format
-FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\.(atom|rss|ics)$")
+FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\.(atom|rss|ics|json)$")
 
 HealthCheck = Callable[[], Awaitable[tuple[int, dict[str, Any]]]]
 
@@ -102,7 +104,8 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
 
     async def opml(request: web.Request) -> web.StreamResponse:
         cfg = current()
-        return _serve(request, cache.get(cfg.public_dir / "feeds.opml"), CONTENT_TYPES[".opml"], cfg.max_age)
+        name = request.path.lstrip("/")  # one of OPML_FILES: only those are routed here
+        return _serve(request, cache.get(cfg.public_dir / name), CONTENT_TYPES[".opml"], cfg.max_age)
 
     async def index(request: web.Request) -> web.StreamResponse:
         page = render_index(current()).encode("utf-8")
@@ -115,7 +118,8 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
     app.router.add_get("/", index)
-    app.router.add_get("/feeds.opml", opml)
+    for name in OPML_FILES:
+        app.router.add_get(f"/{name}", opml)
     app.router.add_get("/feeds/{name}", feed)
     app.router.add_get("/healthz", healthz)
     if metrics is not None:
@@ -188,11 +192,11 @@ def render_index(config: WebConfig) -> str:
     for f in config.feeds:
         url = f"{base}/feeds/{f.file}"
         kind = Path(f.file).suffix
-        if kind in (".atom", ".rss"):
+        if kind in (".atom", ".rss", ".json"):
             mime = CONTENT_TYPES[kind].split(";")[0]
             alternates.append(f'<link rel="alternate" type="{mime}" title="{esc(f.title)}" href="{esc(url)}">')
         tg = ""
-        if config.bot_username and kind != ".rss":
+        if config.bot_username and kind in (".atom", ".ics"):
             tg = (f' · <a href="https://t.me/{esc(config.bot_username)}?start={esc(f.topic)}">'
                   "Telegram</a>")
         rows.append(f'<li><a href="{esc(url)}">{esc(f.title)}</a> <small>({kind[1:]})</small>{tg}</li>')
@@ -213,7 +217,8 @@ thông báo Telegram. Dán một địa chỉ dưới đây vào trình đọc t
 <ul>
 {chr(10).join(rows)}
 </ul>
-<p><a href="{esc(base)}/feeds.opml">OPML</a> · <a href="{esc(base)}/healthz">healthz</a></p>
+<p><a href="{esc(base)}/feeds.opml">OPML</a> · <a href="{esc(base)}/feeds-json.opml">OPML (JSON Feed)</a> ·
+<a href="{esc(base)}/healthz">healthz</a></p>
 </body></html>
 """
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 import nh3
 
@@ -145,3 +147,38 @@ def entry_updated(stored: StoredArticle) -> dt.datetime:
     if stored.updated > stored.first_seen and stored.updated > when:
         when = stored.updated
     return when
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One article as every feed format shows it: made once per entry by :func:`entry_data`, then
+    rendered by Atom, RSS and JSON Feed alike. Times are in the feed's timezone."""
+
+    id: str  # the canonical URL; never changes
+    title: str
+    published: dt.datetime | None  # None when the page gave no date (first seen is no publication date)
+    updated: dt.datetime
+    author: str | None
+    language: str
+    categories: tuple[tuple[str, str | None], ...]  # (term, label in the feed's language for our topics)
+    summary: str  # plain text
+    content_html: str  # the facts block, then the sanitised body
+    image: str | None
+
+
+def entry_data(stored: StoredArticle, tz: ZoneInfo, feed_language: str, max_bytes: int = MAX_ENTRY_BYTES) -> Entry:
+    """What ``stored`` shows in a feed in ``feed_language`` whose times are in ``tz`` (a body over
+    ``max_bytes`` cut, see :func:`entry_content`)."""
+    article = stored.article
+    return Entry(
+        id=_x(article.url),
+        title=_x(article.title),
+        published=None if article.date_is_guess else article.published.astimezone(tz),
+        updated=entry_updated(stored).astimezone(tz),
+        author=_x(article.author) if article.author else None,
+        language=article.language.value,
+        categories=tuple((term, topic_label(term, feed_language)) for term in entry_categories(article)),
+        summary=_x(entry_summary(article)),
+        content_html=_x(entry_content(article, max_bytes)),
+        image=_x(article.images[0]) if article.images else None,
+    )

@@ -14,21 +14,11 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.models import DEFAULT_TIMEZONE, Article, StoredArticle
-from feeds.publish.entries import (
-    GENERATOR_URI,
-    MAX_ENTRY_BYTES,
-    TOPICS_SCHEME,
-    entry_categories,
-    entry_content,
-    entry_summary,
-    entry_updated,
-    topic_label,
-)
+from feeds.models import DEFAULT_TIMEZONE, StoredArticle
+from feeds.publish.entries import GENERATOR_URI, MAX_ENTRY_BYTES, TOPICS_SCHEME, Entry, entry_data
 from feeds.publish.entries import clean_xml_text as _x
 
 GENERATOR = "vncpc-feedbot"
@@ -58,43 +48,45 @@ def _newest_first(entries: Sequence[StoredArticle]) -> list[StoredArticle]:
     return sorted(entries, key=lambda s: (s.article.published, s.id), reverse=True)
 
 
-def _add_categories(fe: FeedEntry, article: Article, feed_language: str) -> None:
-    """The page's own categories as they are; our topics with a scheme and a label in the feed's
-    language (RSS shows the label, with the scheme as ``domain``)."""
-    for term in entry_categories(article):
-        label = topic_label(term, feed_language)
+def _add_entry(fg: FeedGenerator, entry: Entry, feed_language: str) -> None:
+    fe = fg.add_entry(order="append")  # feedgen prepends by default
+    fe.id(entry.id)
+    fe.guid(entry.id, permalink=True)
+    fe.title(entry.title)
+    fe.link(href=entry.id, rel="alternate")
+    if entry.published is not None:  # None: when we first saw a page is not when it was published
+        fe.published(entry.published)
+    fe.updated(entry.updated)
+    if entry.author:
+        fe.author(name=entry.author)  # Atom <author>; RSS <author> needs an e-mail address
+        fe.dc.dc_creator(entry.author)  # so RSS gets <dc:creator>
+    if entry.language != feed_language:
+        fe.dc.dc_language(entry.language)  # RSS; Atom gets xml:lang (_mark_languages)
+    # The page's own categories as they are; our topics with a scheme and a label in the feed's
+    # language (RSS shows the label, with the scheme as ``domain``).
+    for term, label in entry.categories:
         if label is not None:
             fe.category(term=term, scheme=TOPICS_SCHEME, label=label)
         else:
             fe.category(term=term)
+    if entry.summary:
+        fe.summary(entry.summary)
+        fe.description(escape(entry.summary))  # RSS <description> is HTML
+    fe.content(entry.content_html, type="html")
 
 
-def _add_entry(fg: FeedGenerator, stored: StoredArticle, tz: ZoneInfo, feed_language: str, max_bytes: int) -> None:
-    article = stored.article
-    fe = fg.add_entry(order="append")  # feedgen prepends by default
-    fe.id(_x(article.url))
-    fe.guid(_x(article.url), permalink=True)
-    fe.title(_x(article.title))
-    fe.link(href=_x(article.url), rel="alternate")
-    if not article.date_is_guess:  # when we first saw a page is not when it was published
-        fe.published(article.published.astimezone(tz))
-    fe.updated(entry_updated(stored).astimezone(tz))
-    if article.author:
-        fe.author(name=_x(article.author))  # Atom <author>; RSS <author> needs an e-mail address
-        fe.dc.dc_creator(_x(article.author))  # so RSS gets <dc:creator>
-    if article.language.value != feed_language:
-        fe.dc.dc_language(article.language.value)  # RSS; Atom gets xml:lang (_mark_languages)
-    _add_categories(fe, article, feed_language)
-    summary = _x(entry_summary(article))
-    if summary:
-        fe.summary(summary)
-        fe.description(escape(summary))  # RSS <description> is HTML
-    fe.content(_x(entry_content(article, max_bytes)), type="html")
-
-
-def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> FeedGenerator:
+def feed_entries(entries: Sequence[StoredArticle], meta: FeedMeta) -> list[Entry]:
+    """The feed's entries, newest first, as every format renders them."""
     tz = ZoneInfo(meta.timezone)
-    ordered = _newest_first(entries)
+    return [entry_data(stored, tz, meta.language, meta.max_entry_bytes) for stored in _newest_first(entries)]
+
+
+def feed_updated(entries: Sequence[Entry]) -> dt.datetime:
+    """The newest entry's time; a fixed epoch for an empty feed (never the wall clock)."""
+    return max((e.updated for e in entries), default=EMPTY_FEED_UPDATED)
+
+
+def _feed(entries: Sequence[Entry], meta: FeedMeta, self_type: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)  # <dc:creator> in RSS only; Atom has <author>
     fg.id(_x(meta.feed_id))
@@ -105,18 +97,18 @@ def _feed(entries: Sequence[StoredArticle], meta: FeedMeta, self_type: str) -> F
     fg.link(href=_x(meta.site_url), rel="alternate")  # last link() = RSS channel <link>
     fg.language(meta.language)
     fg.generator(GENERATOR, uri=GENERATOR_URI)
-    newest = max((entry_updated(s).astimezone(tz) for s in ordered), default=EMPTY_FEED_UPDATED)
-    fg.updated(newest)  # also RSS lastBuildDate; never the wall clock
-    for stored in ordered:
-        _add_entry(fg, stored, tz, meta.language, meta.max_entry_bytes)
+    fg.updated(feed_updated(entries))  # also RSS lastBuildDate; never the wall clock
+    for entry in entries:
+        _add_entry(fg, entry, meta.language)
     return fg
 
 
-def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
+def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta, *, rendered: Sequence[Entry] | None = None) -> bytes:
     """An Atom 1.0 document, newest entry first; the text of an entry in another language than
-    the feed's carries its own ``xml:lang``."""
-    data = bytes(_feed(entries, meta, "application/atom+xml").atom_str(pretty=True))
-    return _mark_languages(data, [s.article.language.value for s in _newest_first(entries)], meta.language)
+    the feed's carries its own ``xml:lang``. ``rendered``: :func:`feed_entries`, when already made."""
+    rendered = feed_entries(entries, meta) if rendered is None else rendered
+    data = bytes(_feed(rendered, meta, "application/atom+xml").atom_str(pretty=True))
+    return _mark_languages(data, [e.language for e in rendered], meta.language)
 
 
 def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -> bytes:
@@ -133,20 +125,23 @@ def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta) -> bytes:
+def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta, *, rendered: Sequence[Entry] | None = None) -> bytes:
     """An RSS 2.0 document, newest item first (content:encoded carries the HTML)."""
-    return bytes(_feed(entries, meta, "application/rss+xml").rss_str(pretty=True))
+    rendered = feed_entries(entries, meta) if rendered is None else rendered
+    return bytes(_feed(rendered, meta, "application/rss+xml").rss_str(pretty=True))
 
 
-Builder = Callable[[Sequence[StoredArticle], FeedMeta], bytes]  # build_atom or build_rss
+Builder = Callable[..., bytes]  # build_atom, build_rss or build_json_feed: (entries, meta, *, rendered)
 
 
-def fit_feed(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int) -> tuple[bytes, int]:
+def fit_feed(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int, *,
+             rendered: Sequence[Entry] | None = None) -> tuple[bytes, int]:
     """The feed with as many of the newest entries as fit in ``max_bytes`` (at least one), and
-    how many it kept."""
+    how many it kept. ``rendered``: :func:`feed_entries`, when already made."""
     ordered = _newest_first(entries)
-    data, count = build(ordered, meta), len(ordered)
+    rendered = feed_entries(entries, meta) if rendered is None else rendered
+    data, count = build(ordered, meta, rendered=rendered), len(ordered)
     while len(data) > max_bytes and count > 1:
         count = max(1, min(count - 1, int(count * max_bytes / len(data) * 0.95)))
-        data = build(ordered[:count], meta)
+        data = build(ordered[:count], meta, rendered=rendered[:count])
     return data, count

@@ -1,7 +1,7 @@
 """The edge of publishing: read the store, render every feed, write the files atomically.
 
 ``publish_all`` is the only function of ``feeds.publish`` that does I/O; the renderers it calls
-(``feed``, ``ical``, ``opml``) take values and return bytes.
+(``feed``, ``jsonfeed``, ``ical``, ``opml``) take values and return bytes.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from feeds.errors import PublishError
 from feeds.models import Source, StoredArticle
-from feeds.publish.entries import MAX_ENTRY_BYTES
-from feeds.publish.feed import Builder, FeedMeta, build_atom, build_rss, fit_feed
+from feeds.publish.entries import MAX_ENTRY_BYTES, Entry
+from feeds.publish.feed import Builder, FeedMeta, build_atom, build_rss, feed_entries, fit_feed
+from feeds.publish.jsonfeed import build_json_feed
 from feeds.publish.ical import build_ics
 from feeds.publish.opml import build_opml
 
@@ -81,7 +82,7 @@ class _FeedSpec:
     name: str  # file name without extension
     meta: FeedMeta  # self_url / feed_id are filled per format
     entries: Sequence[StoredArticle]
-    formats: tuple[str, ...] = ("atom", "rss")
+    formats: tuple[str, ...] = ("atom", "rss", "json")
 
 
 def _specs(store: Store, sources: Sequence[Source], base: str, max_entries: int) -> Iterator[_FeedSpec]:
@@ -94,14 +95,16 @@ def _specs(store: Store, sources: Sequence[Source], base: str, max_entries: int)
     everything = FeedMeta("", "Tất cả tin – vncpc-feedbot", f"Tin mới từ mọi nguồn: {names}", "", home)
     yield _FeedSpec("all", everything, store.articles(limit=max_entries))
     events = FeedMeta("", "Sự kiện – vncpc-feedbot", "Tin bài về hội nghị, hội thảo, tập huấn và sự kiện khác", "", home)
-    yield _FeedSpec("events", events, store.articles(with_events=True, limit=max_entries), ("atom",))
+    yield _FeedSpec("events", events, store.articles(with_events=True, limit=max_entries), ("atom", "json"))
     recs = FeedMeta("", "Kiến nghị – vncpc-feedbot", "Tin bài có kiến nghị, đề xuất, giải pháp", "", home)
-    yield _FeedSpec("recommendations", recs, store.articles(with_recommendations=True, limit=max_entries), ("atom",))
+    yield _FeedSpec("recommendations", recs, store.articles(with_recommendations=True, limit=max_entries),
+                    ("atom", "json"))
 
 
-def _fitted(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int) -> bytes:
+def _fitted(build: Builder, entries: Sequence[StoredArticle], meta: FeedMeta, max_bytes: int,
+            rendered: Sequence[Entry]) -> bytes:
     """The feed with as many of the newest entries as fit in ``max_bytes``; a WARNING when some are left out."""
-    data, kept = fit_feed(build, entries, meta, max_bytes)
+    data, kept = fit_feed(build, entries, meta, max_bytes, rendered=rendered)
     if kept < len(entries):
         log.warning("feed over feeds.max_feed_bytes, older entries left out feed=%s kept=%d of=%d max_bytes=%d",
                     meta.self_url, kept, len(entries), max_bytes)
@@ -112,25 +115,30 @@ def publish_all(
     store: Store, sources: Sequence[Source], public_dir: Path, *, base_url: str, max_entries: int,
     max_entry_bytes: int = MAX_ENTRY_BYTES, max_feed_bytes: int = MAX_FEED_BYTES,
 ) -> list[Path]:
-    """Write every feed under ``public_dir/feeds/`` and ``public_dir/feeds.opml``; an entry's
-    body is cut at ``max_entry_bytes``, a feed keeps the newest entries that fit in ``max_feed_bytes``.
-    Returns every published path (unchanged files are left untouched)."""
+    """Write every feed under ``public_dir/feeds/``, ``public_dir/feeds.opml`` (the Atom feeds) and
+    ``public_dir/feeds-json.opml`` (their JSON Feed twins); an entry's body is cut at
+    ``max_entry_bytes``, a feed keeps the newest entries that fit in ``max_feed_bytes``. Each feed's
+    entries are made once and rendered in every format. Returns every published path (unchanged
+    files are left untouched)."""
+    builders: dict[str, Builder] = {"atom": build_atom, "rss": build_rss, "json": build_json_feed}
     base = base_url.rstrip("/")
     feeds_dir = public_dir / "feeds"
     outputs: list[tuple[Path, bytes]] = []
-    listed: list[FeedMeta] = []
+    listed: dict[str, list[FeedMeta]] = {"atom": [], "json": []}
     for spec in _specs(store, sources, base, max_entries):
+        shared = replace(spec.meta, max_entry_bytes=max_entry_bytes)
+        rendered = feed_entries(spec.entries, shared)
         for fmt in spec.formats:
             url = f"{base}/feeds/{spec.name}.{fmt}"
             atom_url = f"{base}/feeds/{spec.name}.atom"
-            meta = replace(spec.meta, feed_id=atom_url, self_url=url, max_entry_bytes=max_entry_bytes)
-            build = build_atom if fmt == "atom" else build_rss
-            outputs.append((feeds_dir / f"{spec.name}.{fmt}", _fitted(build, spec.entries, meta, max_feed_bytes)))
-            if fmt == "atom":
-                listed.append(meta)
+            meta = replace(shared, feed_id=atom_url, self_url=url)
+            data = _fitted(builders[fmt], spec.entries, meta, max_feed_bytes, rendered)
+            outputs.append((feeds_dir / f"{spec.name}.{fmt}", data))
+            listed.get(fmt, []).append(meta)
     calendar = build_ics(store.articles(with_events=True, limit=ICS_MAX_ARTICLES))
     outputs.append((feeds_dir / "events.ics", calendar))
-    outputs.append((public_dir / "feeds.opml", build_opml(listed)))
+    outputs.append((public_dir / "feeds.opml", build_opml(listed["atom"])))
+    outputs.append((public_dir / "feeds-json.opml", build_opml(listed["json"], title="vncpc-feedbot (JSON Feed)")))
     changed = sum(write_atomic(path, data) for path, data in outputs)
     log.info("published feeds files=%d changed=%d dir=%s", len(outputs), changed, public_dir)
     return [path for path, _ in outputs]
