@@ -21,9 +21,9 @@ import feedparser
 import httpx
 import pytest
 
-from bot.cli import build_parser
-from bot.telegram_runtime import WEBHOOK_HEADER, add_webhook_route
-from bot.web import FeedLink, WebConfig, create_app, start_server
+from bot.cli.feedbot import build_parser
+from bot.commands.runtime import WEBHOOK_HEADER, add_webhook_route
+from bot.service.web import FeedLink, WebConfig, create_app, start_server
 from feeds.publish import FeedMeta, build_atom
 from tests.support.factories import make_stored
 from tests.support.tools import require, self_signed_certificate
@@ -221,7 +221,7 @@ async def test_through_nginx_feeds_keep_their_etag_gzip_and_304(nginx_in_front, 
     assert etag.endswith('-gz"') and not etag.startswith("W/"), "nginx must not weaken the app's strong ETag"
     assert zipped.content == feed  # httpx decompressed what the app gzipped
     assert feedparser.parse(zipped.content).bozo == 0
-    assert zipped.headers["vary"] == "Accept-Encoding" and "last-modified" in zipped.headers
+    assert zipped.headers["vary"] == "Accept, Accept-Encoding" and "last-modified" in zipped.headers
     assert zipped.headers["strict-transport-security"].startswith("max-age=")
 
     again = await client.get("/feeds/all.atom", headers={"Accept-Encoding": "gzip", "If-None-Match": etag})

@@ -65,7 +65,7 @@ def test_the_wheel_carries_the_samples_the_demo_site_and_the_license_but_no_test
     wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"bot/cli/samples/settings.toml", "bot/cli/samples/sources.toml", "bot/demo/site/index.html",
-            "bot/demo/site/README.txt", "feeds/extract/data/gazetteer.json"} <= names
+            "bot/demo/site/README.txt", "bot/service/static/feed.xsl", "feeds/extract/data/gazetteer.json"} <= names
     assert any(n.startswith("bot/demo/site/extra/") for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "bench/", "config/")) for n in names)

@@ -28,10 +28,12 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.service.health import health_notice, health_report, summarize
 from bot.service.logs import RedactFilter
 from bot.service.metrics import Metrics, Snapshot
+from bot.service.pages import PageData, page_data
 from bot.service.scheduler import SourceJobs, add_maintenance_jobs, compact_database, test_interval_override
 from bot.service.scrape_cycle import ScrapeCycle, host_groups
 from bot.service.scrape_gate import ScrapeGate
@@ -267,8 +269,13 @@ class Service:
         return WebConfig(
             public_dir=self.ctx.data_dir / "public", base_url=self.settings.public_base_url,
             feeds=feed_links(self.sources), max_age=max(1, int(shortest)) if shortest else 900,
-            bot_username=self.bot_username,
+            bot_username=self.bot_username, page_data=self._page_data, source_names=self._names(),
+            language=self.settings.telegram.language,
         )
+
+    async def _page_data(self) -> PageData:
+        today = dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
+        return await asyncio.to_thread(page_data, self.store, today)
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         rows, stats = await asyncio.to_thread(lambda: (self.store.health(), self.subs.stats()))

@@ -14,14 +14,25 @@ import html
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from bot.service.pages import (
+    TEXTS,
+    PageData,
+    article_html,
+    choose_language,
+    events_html,
+    feed_stylesheet,
+    page,
+    preferred,
+    readable_feed,
+)
 from bot.service.slow_clients import HEAD_TIMEOUT_SECONDS, GuardedSite
 
 log = logging.getLogger(__name__)
@@ -33,6 +44,8 @@ CONTENT_TYPES = {
     ".opml": "text/x-opml; charset=utf-8",
     ".json": "application/feed+json; charset=utf-8",  # JSON Feed 1.1
 }
+FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/xml", "text/xml", "application/feed+json",
+              "application/json")  # what feed readers ask for
 OPML_FILES = ("feeds.opml", "feeds-json.opml")  # the Atom feeds; their JSON Feed twins
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus text format
 FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}\.(atom|rss|ics|json)$")
@@ -54,6 +67,9 @@ class WebConfig:
     feeds: Sequence[FeedLink]
     max_age: int = 900
     bot_username: str = ""
+    page_data: Callable[[], Awaitable[PageData]] | None = None  # latest articles, upcoming events
+    source_names: Mapping[str, str] = field(default_factory=dict)
+    language: str = "vi"  # pages' language when the browser asks for none of ours
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +115,18 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
         if not FEED_NAME.match(name):
             raise web.HTTPNotFound(text="no such feed\n")
         cfg = current()
-        return _serve(request, cache.get(cfg.public_dir / "feeds" / name), CONTENT_TYPES[Path(name).suffix],
-                      cfg.max_age)
+        body, suffix = cache.get(cfg.public_dir / "feeds" / name), Path(name).suffix
+        if suffix in (".atom", ".rss") and body is not None and prefers_html(request.headers.get("Accept", "")):
+            lang = choose_language(request.query.get("lang"), request.headers.get("Accept-Language", ""), "")
+            url = f"{cfg.base_url.rstrip('/')}/feeds/{name}"
+            return _html(request, readable_feed(body.data, lang, url), cfg.max_age)
+        vary = "Accept, Accept-Encoding" if suffix in (".atom", ".rss") else "Accept-Encoding"
+        return _serve(request, body, CONTENT_TYPES[suffix], cfg.max_age, vary=vary)
+
+    async def stylesheet(request: web.Request) -> web.StreamResponse:
+        data = feed_stylesheet()
+        body = _Body(data, gzip.compress(data, 6, mtime=0), hashlib.sha1(data).hexdigest()[:20], 0.0)
+        return _serve(request, body, "text/xsl; charset=utf-8", 3600, last_modified=False)
 
     async def opml(request: web.Request) -> web.StreamResponse:
         cfg = current()
@@ -108,9 +134,14 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
         return _serve(request, cache.get(cfg.public_dir / name), CONTENT_TYPES[".opml"], cfg.max_age)
 
     async def index(request: web.Request) -> web.StreamResponse:
-        page = render_index(current()).encode("utf-8")
-        body = _Body(page, gzip.compress(page, 6, mtime=0), hashlib.sha1(page).hexdigest()[:20], 0.0)
-        return _serve(request, body, "text/html; charset=utf-8", 60, last_modified=False)
+        cfg = current()
+        data = await cfg.page_data() if cfg.page_data else PageData()
+        return _html(request, render_index(cfg, data, _language(request, cfg)), 60)
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        cfg = current()
+        data = await cfg.page_data() if cfg.page_data else PageData()
+        return _html(request, render_events(cfg, data, _language(request, cfg)), 60)
 
     async def healthz(request: web.Request) -> web.Response:
         status, payload = await health()
@@ -118,6 +149,8 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
                                  dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
 
     app.router.add_get("/", index)
+    app.router.add_get("/events", events)
+    app.router.add_get("/feeds/feed.xsl", stylesheet)
     for name in OPML_FILES:
         app.router.add_get(f"/{name}", opml)
     app.router.add_get("/feeds/{name}", feed)
@@ -131,8 +164,27 @@ def create_app(config: WebConfig | Callable[[], WebConfig], health: HealthCheck,
     return app
 
 
+def _language(request: web.Request, cfg: WebConfig) -> str:
+    return choose_language(request.query.get("lang"), request.headers.get("Accept-Language", ""), cfg.language)
+
+
+def _html(request: web.Request, page: str, max_age: int) -> web.StreamResponse:
+    data = page.encode("utf-8")
+    body = _Body(data, gzip.compress(data, 6, mtime=0), hashlib.sha1(data).hexdigest()[:20], 0.0)
+    return _serve(request, body, "text/html; charset=utf-8", max_age, last_modified=False,
+                  vary="Accept, Accept-Encoding, Accept-Language")
+
+
+def prefers_html(accept: str) -> bool:
+    """A browser opening the address (``text/html`` ranked above every XML/feed type), not a reader."""
+    weights = quality_weights(accept)
+    html_q = weights.get("text/html", 0.0)
+    feed_q = max((weights.get(kind, 0.0) for kind in FEED_TYPES), default=0.0)
+    return html_q > 0 and html_q > feed_q
+
+
 def _serve(request: web.Request, body: _Body | None, ctype: str, max_age: int, *,
-           last_modified: bool = True) -> web.StreamResponse:
+           last_modified: bool = True, vary: str = "Accept-Encoding") -> web.StreamResponse:
     if body is None:
         raise web.HTTPNotFound(text="not published yet: run `feedbot scrape` or wait for the first run\n")
     gz = accepts_gzip(request.headers.get("Accept-Encoding", ""))
@@ -140,7 +192,7 @@ def _serve(request: web.Request, body: _Body | None, ctype: str, max_age: int, *
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={max_age}",
-        "Vary": "Accept-Encoding",
+        "Vary": vary,
     }
     if last_modified:
         headers["Last-Modified"] = formatdate(body.mtime, usegmt=True)
@@ -153,20 +205,26 @@ def _serve(request: web.Request, body: _Body | None, ctype: str, max_age: int, *
     return web.Response(body=data, headers=headers)  # aiohttp sends no body to HEAD, only its length
 
 
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an ``Accept-Encoding`` header accepts gzip: listed (or ``*``) without ``q=0``."""
+def quality_weights(header: str) -> dict[str, float]:
+    """An Accept-style header as {value: q}: ``"gzip;q=0, br"`` -> {"gzip": 0.0, "br": 1.0}."""
     weights: dict[str, float] = {}
-    for item in accept_encoding.lower().split(","):
-        coding, _, params = item.strip().partition(";")
+    for item in header.lower().split(","):
+        value, _, params = item.strip().partition(";")
         q = 1.0
         for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
+            name, _, number = param.strip().partition("=")
             if name == "q":
                 try:
-                    q = float(value)
+                    q = float(number)
                 except ValueError:
                     q = 0.0
-        weights[coding.strip()] = q
+        weights[value.strip()] = q
+    return weights
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header accepts gzip: listed (or ``*``) without ``q=0``."""
+    weights = quality_weights(accept_encoding)
     return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
@@ -184,10 +242,10 @@ def _not_modified(request: web.Request, etag: str, mtime: float | None) -> bool:
     return False
 
 
-def render_index(config: WebConfig) -> str:
-    """The index page: every feed, autodiscovery links, Telegram deep links (vi + en)."""
-    base = config.base_url.rstrip("/")
-    esc = html.escape
+def render_index(config: WebConfig, data: PageData = PageData(), lang: str = "vi") -> str:
+    """The index page in ``lang``: the latest articles with their events and recommendations,
+    the upcoming events, every feed (autodiscovery links, Telegram deep links when the bot is on)."""
+    base, esc, t = config.base_url.rstrip("/"), html.escape, TEXTS[lang]
     alternates, rows = [], []
     for f in config.feeds:
         url = f"{base}/feeds/{f.file}"
@@ -200,27 +258,34 @@ def render_index(config: WebConfig) -> str:
             tg = (f' · <a href="https://t.me/{esc(config.bot_username)}?start={esc(f.topic)}">'
                   "Telegram</a>")
         rows.append(f'<li><a href="{esc(url)}">{esc(f.title)}</a> <small>({kind[1:]})</small>{tg}</li>')
-    tg_vi, tg_en = ((", hoặc mở liên kết Telegram để đăng ký", ", or open a Telegram\nlink to subscribe")
-                    if config.bot_username else ("", ""))
-    return f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>VNCPC feeds · Bản tin VNCPC</title>
-{chr(10).join(alternates)}
-<style>body{{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
-li{{margin:.3rem 0}}small{{color:#666}}</style></head><body>
-<h1>Bản tin VNCPC <small>· VNCPC news feeds</small></h1>
-<p>Tin tức của Trung tâm Sản xuất sạch Việt Nam dưới dạng Atom/RSS, lịch sự kiện (iCalendar) và
-thông báo Telegram. Dán một địa chỉ dưới đây vào trình đọc tin{tg_vi}.</p>
-<p lang="en">News of the Vietnam Cleaner Production Centre as Atom/RSS feeds, an events calendar
-(iCalendar) and Telegram alerts. Paste an address below into your feed reader{tg_en}.</p>
-<ul>
+    articles = [article_html(s, lang, config.source_names.get(s.article.source_id, s.article.source_id))
+                for s in preferred(data.latest, lang)]
+    body = f"""<p>{t['tagline']}</p>
+<h2 id="latest">{t['latest']}</h2>
+{"".join(articles) or f'<p class="empty">{t["no_articles"]}</p>'}
+<h2 id="upcoming">{t['upcoming']}</h2>
+{events_html(data.upcoming[:5], lang)}
+<p><a href="/events?lang={lang}">{t['all_events']}</a></p>
+<h2 id="feeds">{t['feeds']}</h2>
+<p class="hint">{t['subscribe']}{TELEGRAM_HINT[lang] if config.bot_username else ""}</p>
+<ul class="feeds">
 {chr(10).join(rows)}
 </ul>
 <p><a href="{esc(base)}/feeds.opml">OPML</a> · <a href="{esc(base)}/feeds-json.opml">OPML (JSON Feed)</a> ·
-<a href="{esc(base)}/healthz">healthz</a></p>
-</body></html>
-"""
+<a href="{esc(base)}/healthz">healthz</a></p>"""
+    return page(t["title"], body, lang, head="\n".join(alternates) + "\n")
+
+
+TELEGRAM_HINT = {"vi": " Hoặc mở một liên kết Telegram để đăng ký nhận thông báo.",
+                 "en": " Or open a Telegram link to subscribe to alerts."}
+
+
+def render_events(config: WebConfig, data: PageData, lang: str = "vi") -> str:
+    """Every upcoming event, soonest first, with the calendar to subscribe to."""
+    t, base = TEXTS[lang], config.base_url.rstrip("/")
+    body = (f"{events_html(data.upcoming, lang)}\n"
+            f'<p class="hint">{t["calendar"]}: <a href="{html.escape(base)}/feeds/events.ics">events.ics</a></p>')
+    return page(t["upcoming"], body, lang, path="/events")
 
 
 async def start_server(app: web.Application, host: str, port: int, *,

@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from feeds.errors import PublishError
 from feeds.models import DEFAULT_TIMEZONE, StoredArticle
 from feeds.publish.entries import GENERATOR_URI, MAX_ENTRY_BYTES, TOPICS_SCHEME, Entry, entry_data
 from feeds.publish.entries import clean_xml_text as _x
 
 GENERATOR = "vncpc-feedbot"
 EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+STYLESHEET_PI = b'<?xml-stylesheet type="text/xsl" href="feed.xsl"?>\n'  # relative: /feeds/feed.xsl
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ARTICLE_TEXT = tuple(f"{_ATOM}{tag}" for tag in ("title", "summary", "content"))
@@ -108,7 +110,16 @@ def build_atom(entries: Sequence[StoredArticle], meta: FeedMeta, *, rendered: Se
     the feed's carries its own ``xml:lang``. ``rendered``: :func:`feed_entries`, when already made."""
     rendered = feed_entries(entries, meta) if rendered is None else rendered
     data = bytes(_feed(rendered, meta, "application/atom+xml").atom_str(pretty=True))
-    return _mark_languages(data, [e.language for e in rendered], meta.language)
+    return with_stylesheet(_mark_languages(data, [e.language for e in rendered], meta.language))
+
+
+def with_stylesheet(document: bytes) -> bytes:
+    """The feed with ``<?xml-stylesheet?>`` after its XML declaration: a browser opening it shows a
+    readable page (bot/service/static/feed.xsl, served beside the feeds); feed readers ignore it."""
+    declaration, end, rest = document.partition(b"?>\n")
+    if not declaration.startswith(b"<?xml ") or not end:
+        raise PublishError("feed without an XML declaration: cannot link its stylesheet")
+    return declaration + end + STYLESHEET_PI + rest
 
 
 def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -> bytes:
@@ -128,7 +139,7 @@ def _mark_languages(atom: bytes, languages: Sequence[str], feed_language: str) -
 def build_rss(entries: Sequence[StoredArticle], meta: FeedMeta, *, rendered: Sequence[Entry] | None = None) -> bytes:
     """An RSS 2.0 document, newest item first (content:encoded carries the HTML)."""
     rendered = feed_entries(entries, meta) if rendered is None else rendered
-    return bytes(_feed(rendered, meta, "application/rss+xml").rss_str(pretty=True))
+    return with_stylesheet(bytes(_feed(rendered, meta, "application/rss+xml").rss_str(pretty=True)))
 
 
 Builder = Callable[..., bytes]  # build_atom, build_rss or build_json_feed: (entries, meta, *, rendered)
