@@ -27,9 +27,10 @@ from feeds.publish import publish_all
 from feeds.store import Store, database_url
 from tests.support.browser import DESKTOP, PHONE, png_size
 from tests.support.factories import make_article
-from tests.test_e2e import free_port
+from tests.test_e2e import free_port, service  # noqa: F401  (service: a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
+LATEST_ON_DEMO = 8  # the demo site's Vietnamese articles (the index shows the visitor's language first)
 WIDTHS = pytest.mark.parametrize("width", [DESKTOP[0], PHONE[0]], ids=["desktop", "phone"])
 SOURCES = [
     Source(id="vncpc-vi", name="VNCPC – Tin tức", url="https://vncpc.org/tin-tuc/", listing=ListingSelectors(item=".post")),
@@ -172,3 +173,17 @@ def test_the_events_page_lists_what_is_coming_soonest_first(browser, site_server
     assert len(rows) == 3 and "Hội thảo sản xuất sạch hơn" in rows[0] and "Khóa tập huấn" in rows[2]
     assert browser.visible("ul.events li a") and browser.visible('a[href$="/feeds/events.ics"]')
     browser.screenshot(shots / f"events-{width}.png")
+
+
+def test_a_running_service_shows_a_new_article_on_its_index_page_after_the_scrape(service, site):  # noqa: F811
+    from tests.test_e2e import listing_with_extra, wait_for
+
+    service.start()
+    service.wait_seeded()
+    page = service.get("/", **{"Accept-Language": "vi"}).text
+    assert page.count('class="article"') == LATEST_ON_DEMO and "Tin mới nhất" in page
+    site.add("/tin-tuc/", listing_with_extra())
+    title = "Hội thảo tiết kiệm năng lượng trong sản xuất công nghiệp tại Thanh Hóa"
+    wait_for(lambda: title in service.get("/").text, 20, "the new article on the index page", service.proc)
+    events = service.get("/events?lang=en")
+    assert events.status_code == 200 and "<h1>Upcoming events</h1>" in events.text

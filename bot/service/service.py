@@ -59,6 +59,7 @@ __all__ = [  # health_notice, health_report and in_daemon_thread stay importable
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0  # longest wait at shutdown for a scrape stuck in a request
+PAGES_MAX_AGE_SECONDS = 60.0  # the index and events pages read the store at most this often
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -109,6 +110,7 @@ class Service:
         self._telegram_task: asyncio.Task[None] | None = None
         self.telegram_problem: str | None = None  # why the last attempt to start the bot failed
         self.metrics = Metrics()
+        self._pages: tuple[float, PageData] | None = None  # (loop time read, what the pages show)
 
     # ----------------------------------------------------------------- opening and closing
 
@@ -173,6 +175,7 @@ class Service:
             results = [r for o in outcomes for r in o]  # type: ignore[union-attr]
             await in_daemon_thread(self.scrape.finish, results)
         self.wake_sender()
+        self._pages = None  # the pages show what this cycle stored
         for r in results:
             if self.jobs is not None:
                 self.jobs.after_run(r.source_id, 0 if r.ok else await self._failures_of(r.source_id))
@@ -274,8 +277,12 @@ class Service:
         )
 
     async def _page_data(self) -> PageData:
-        today = dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
-        return await asyncio.to_thread(page_data, self.store, today)
+        """What the pages show; read again after each scrape cycle or a minute (not per request)."""
+        now = asyncio.get_running_loop().time()
+        if self._pages is None or now - self._pages[0] > PAGES_MAX_AGE_SECONDS:
+            today = dt.datetime.now(ZoneInfo(self.settings.timezone)).date()
+            self._pages = (now, await asyncio.to_thread(page_data, self.store, today))
+        return self._pages[1]
 
     async def health(self) -> tuple[int, dict[str, Any]]:
         rows, stats = await asyncio.to_thread(lambda: (self.store.health(), self.subs.stats()))
