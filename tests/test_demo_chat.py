@@ -1,4 +1,4 @@
-"""The local Telegram chat page (bot/demo_chat.py) in a real headless Chromium, talking to a running
+"""The local Telegram chat page (bot/demo/chat.py) in a real headless Chromium, talking to a running
 ``feedbot run`` through the Bot API server: type /start, tap a button, see the new article's alert
 arrive, in Vietnamese or English."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.demo_chat import CHAT_ID, ChatPage, buttons, start_chat_server, telegram_html
+from bot.demo.chat import CHAT_ID, ChatPage, buttons, start_chat_server, telegram_html
 from tests.test_e2e import listing_with_extra, service, wait_for  # noqa: F401  (service: a fixture)
 
 REPO = Path(__file__).resolve().parents[1]

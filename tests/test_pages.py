@@ -1,6 +1,6 @@
 """The pages a person opens, in a real headless Chromium at a desktop and a phone width.
 
-The feed server is the real one (bot/web.py) over a real SQLite store and the feeds
+The feed server is the real one (bot/service/web.py) over a real SQLite store and the feeds
 ``publish_all`` wrote from it, with articles that have events (some still to come) and
 recommendations, in Vietnamese and English. Checks are on what a person sees: elements displayed
 inside the viewport, the visitor's language, no sideways scrolling on a phone. Screenshots go to a
