@@ -1,4 +1,4 @@
-"""The fake Bot API server (tests/support/botapi.py) in a process of its own, for benchmarks.
+"""The fake Bot API server (bot/demo/botapi.py) in a process of its own, for benchmarks.
 
 At hundreds of calls a second the server needs a core of its own: in the benchmark's process it
 would share one interpreter lock with the sender it measures. ``BotApiProcess`` starts it in a
@@ -21,7 +21,7 @@ import multiprocessing as mp
 import os
 from typing import Any
 
-from tests.support.botapi import BotApiServer
+from bot.demo.botapi import BotApiServer
 
 _SET = "__set__"
 _STOP = "__stop__"
