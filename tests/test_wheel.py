@@ -65,13 +65,14 @@ def test_the_wheel_carries_the_samples_the_demo_site_and_the_license_but_no_test
     wheel, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"bot/cli/samples/settings.toml", "bot/cli/samples/sources.toml", "bot/demo/site/index.html",
-            "bot/demo/site/README.txt", "bot/service/static/feed.xsl", "feeds/extract/data/gazetteer.json"} <= names
+            "bot/demo/site/README.txt", "bot/service/static/feed.xsl", "feeds/extract/data/gazetteer.json",
+            "bot/demo/botapi.py", "bot/demo/chat.py"} <= names
     assert any(n.startswith("bot/demo/site/extra/") for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.startswith(("tests/", "bench/", "config/")) for n in names)
 
 
-def test_from_the_wheel_in_an_empty_folder_init_config_and_demo_work(installed, tmp_path):
+def test_from_the_wheel_in_an_empty_folder_init_config_and_demo_with_local_telegram_work(installed, tmp_path):
     _, bin_dir = installed
     feedbot = bin_dir / "feedbot"
     env = user_env()
@@ -86,9 +87,10 @@ def test_from_the_wheel_in_an_empty_folder_init_config_and_demo_work(installed, 
     again = subprocess.run([str(feedbot), "init"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 1 and "already exist" in again.stderr
 
-    port = free_port()
+    port, chat_port = free_port(), free_port()
     env["FEEDBOT_TEST_INTERVAL_SECONDS"] = "1"  # test-only: scrape every second, not every minute
-    demo = subprocess.Popen([str(feedbot), "demo", "--port", str(port), "--new-article-after", "1"], cwd=tmp_path,
+    demo = subprocess.Popen([str(feedbot), "demo", "--port", str(port), "--new-article-after", "1",
+                             "--telegram", "local", "--chat-port", str(chat_port)], cwd=tmp_path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         def new_article_in_feed():
@@ -97,6 +99,9 @@ def test_from_the_wheel_in_an_empty_folder_init_config_and_demo_work(installed, 
 
         feed = wait_for(new_article_in_feed, 60, "the demo's new article in all.atom", demo)
         assert feedparser.parse(feed.content).bozo == 0
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()["telegram"] == "polling",
+                 30, "the bot on the wheel's local Bot API server", demo)
+        assert "/start" in httpx.get(f"http://127.0.0.1:{chat_port}/chat", timeout=5).text
         demo.send_signal(signal.SIGINT)
         out, err = demo.communicate(timeout=30)
     finally:

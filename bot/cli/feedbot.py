@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--site-port", type=int, default=0, help="port of the bundled demo site (default: any free)")
     s.add_argument("--new-article-after", type=float, default=60.0, metavar="SECONDS",
                    help="when the demo site publishes one more article (default 60)")
+    s.add_argument("--telegram", choices=("env", "local"), default="env",
+                   help="env: the bot runs when TELEGRAM_BOT_TOKEN is set (default); local: a local Bot API "
+                   "server and a web chat page play Telegram, no token needed")
+    s.add_argument("--chat-port", type=int, default=0, metavar="P",
+                   help="port of the chat page with --telegram local (default: any free)")
     s.set_defaults(func=cmd_demo)
     return p
 
@@ -313,7 +318,8 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     from bot.demo.demo import run_demo
 
-    return run_demo(ctx, port=args.port, site_port=args.site_port, new_article_after=args.new_article_after)
+    return run_demo(ctx, port=args.port, site_port=args.site_port, new_article_after=args.new_article_after,
+                    telegram=args.telegram, chat_port=args.chat_port)
 
 
 if __name__ == "__main__":  # pragma: no cover

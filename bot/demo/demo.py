@@ -162,8 +162,9 @@ class DemoSite:
             await self.runner.cleanup()
 
 
-def demo_context(ctx: Any, site_base: str, port: int | None) -> Any:
-    """``ctx`` pointed at the demo: its own data folder, sources file and SQLite database."""
+def demo_context(ctx: Any, site_base: str, port: int | None, extra: dict[str, Any] | None = None) -> Any:
+    """``ctx`` pointed at the demo: its own data folder, sources file and SQLite database
+    (``extra``: more settings, e.g. the local Bot API's URL)."""
     data_dir = ctx.data_dir / "demo"
     data_dir.mkdir(parents=True, exist_ok=True)
     sources_path = data_dir / "sources.toml"
@@ -174,13 +175,21 @@ def demo_context(ctx: Any, site_base: str, port: int | None) -> Any:
         "http.host": "127.0.0.1", "http.port": port, "public_base_url": f"http://127.0.0.1:{port}",
         "database_url": "", "data_dir": str(data_dir), "fetch.delay_seconds": DEMO_FETCH_DELAY,
         "fetch.allow_private": ("127.0.0.1",),  # the bundled site is on loopback; nothing else is
+        **(extra or {}),
     })
     settings = Settings(values=values, origin=dict(ctx.settings.origin))
     return dataclasses.replace(ctx, settings=settings, sources_path=sources_path, data_dir=data_dir)
 
 
-def print_urls(service: Service, after: float) -> None:
+def print_urls(service: Service, after: float, chat_url: str | None = None) -> None:
     base = service.settings.public_base_url
+    if chat_url:
+        telegram = (f"local: open {chat_url} and type /start (a local Bot API server plays Telegram; "
+                    "no token needed)")
+    elif service.token:
+        telegram = "on (TELEGRAM_BOT_TOKEN is set; the log names the bot once it is connected)"
+    else:
+        telegram = "off (set TELEGRAM_BOT_TOKEN, or try feedbot demo --telegram local)"
     lines = [
         "",
         "feedbot demo is running (Ctrl+C to stop). Open:",
@@ -193,28 +202,37 @@ def print_urls(service: Service, after: float) -> None:
         f"  health          {base}/healthz",
         f"  metrics         {base}/metrics",
         f"A new article appears on the demo site in {after:g} s and in the feeds at the next scrape.",
-        "Telegram: " + ("on (TELEGRAM_BOT_TOKEN is set; the log names the bot once it is connected)"
-                        if service.token else "off (set TELEGRAM_BOT_TOKEN to try the bot too)"),
+        f"Telegram: {telegram}",
         "",
     ]
     print("\n".join(lines), file=sys.stdout, flush=True)
 
 
-async def _demo(ctx: Any, port: int | None, site_port: int, new_article_after: float) -> int:
+async def _demo(ctx: Any, port: int | None, site_port: int, new_article_after: float, telegram: str,
+                chat_port: int) -> int:
     site = DemoSite()
     await site.start(site_port)
-    timer = None
+    timer, local = None, None
     try:
-        demo = demo_context(ctx, site.base_url, port)
+        if telegram == "local":
+            from bot.demo.local_telegram import start_local_telegram
+
+            local = await start_local_telegram(chat_port)
+        demo = demo_context(ctx, site.base_url, port, local.settings if local else None)
         log.info("demo site serving url=%s data_dir=%s", site.base_url, demo.data_dir)
         timer = asyncio.get_running_loop().call_later(max(0.0, new_article_after), site.add_new_article)
-        return await serve(demo, started=lambda service: print_urls(service, new_article_after))
+        chat_url = local.chat_url if local else None
+        return await serve(demo, token=local.api.token if local else None,
+                           started=lambda service: print_urls(service, new_article_after, chat_url))
     finally:
         if timer is not None:
             timer.cancel()
+        if local is not None:
+            await local.stop()
         await site.stop()
 
 
-def run_demo(ctx: Any, *, port: int | None, site_port: int, new_article_after: float) -> int:
-    """``feedbot demo``."""
-    return asyncio.run(_demo(ctx, port, site_port, new_article_after))
+def run_demo(ctx: Any, *, port: int | None, site_port: int, new_article_after: float, telegram: str = "env",
+             chat_port: int = 0) -> int:
+    """``feedbot demo``; ``telegram`` "local" plays Telegram on 127.0.0.1, "env" uses TELEGRAM_BOT_TOKEN."""
+    return asyncio.run(_demo(ctx, port, site_port, new_article_after, telegram, chat_port))

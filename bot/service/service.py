@@ -381,9 +381,11 @@ def _request_stop(service: Service, sig: signal.Signals) -> None:
     service.stopped.set()
 
 
-async def serve(ctx: Any, *, once: bool = False, started: Callable[[Service], None] | None = None) -> int:
-    """Run the service until SIGINT/SIGTERM (or one cycle with ``once``). Returns the exit status."""
-    service = Service(ctx, token=telegram_token())
+async def serve(ctx: Any, *, once: bool = False, started: Callable[[Service], None] | None = None,
+                token: str | None = None) -> int:
+    """Run the service until SIGINT/SIGTERM (or one cycle with ``once``). Returns the exit status.
+    ``token``: the bot's token when not the environment's (the demo's local Bot API server)."""
+    service = Service(ctx, token=token if token is not None else telegram_token())
     async with contextlib.AsyncExitStack() as stack:
         await service.open(stack)
         if once:
